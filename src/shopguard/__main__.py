@@ -1,0 +1,5 @@
+"""``python -m shopguard``."""
+
+from shopguard.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,173 @@
+"""The application's core services: what the CLI and the UI call.
+
+Qt-free and network-aware; the UI reaches the network and the database only through
+these. Each method opens its own short transaction (the caller owns none), takes and
+returns plain data, and can run on any worker thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from shopguard.store.records import EventRecord, OrderRecord, StoreRecord
+from shopguard.store.repositories import events as event_repo
+from shopguard.store.repositories import orders as order_repo
+from shopguard.store.repositories import stores as store_repo
+from shopguard.store.repositories.orders import SortKey
+from shopguard.woo.client import ConnectionInfo, WooClient
+from shopguard.woo.credentials import Credentials, resolve_credentials, save_credentials
+from shopguard.woo.sync import ProgressCallback, SyncService, SyncSummary
+
+ClientFactory = Callable[[str, Credentials, threading.Event | None], WooClient]
+
+
+@dataclass(frozen=True)
+class ClientOptions:
+    """How WooCommerce clients are built (tests and the demo pass TLS trust here)."""
+
+    verify: bool | str = True
+    timeout: tuple[float, float] = (10.0, 60.0)
+
+
+def default_client_factory(options: ClientOptions) -> ClientFactory:
+    """A factory building ``WooClient`` objects with the given options."""
+
+    def build(url: str, credentials: Credentials, cancel: threading.Event | None) -> WooClient:
+        return WooClient(
+            url,
+            credentials.consumer_key,
+            credentials.consumer_secret,
+            cancel_event=cancel,
+            verify=options.verify,
+            timeout=options.timeout,
+        )
+
+    return build
+
+
+class OrderQueryService:
+    """Read access to the local orders, for tables and exports."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._sessions = session_factory
+
+    def stores(self) -> list[StoreRecord]:
+        """Every connected store."""
+        with self._sessions() as session:
+            return store_repo.list_stores(session)
+
+    def count(self, store_id: int, *, search: str = "") -> int:
+        """How many of the store's orders match ``search``."""
+        with self._sessions() as session:
+            return order_repo.count_orders(session, store_id, search=search)
+
+    def page(
+        self,
+        store_id: int,
+        *,
+        search: str = "",
+        sort: SortKey = "date_created",
+        descending: bool = True,
+        offset: int = 0,
+        limit: int | None = 200,
+    ) -> list[OrderRecord]:
+        """One slice of the store's orders, sorted and searched."""
+        with self._sessions() as session:
+            return order_repo.list_orders(
+                session,
+                store_id,
+                search=search,
+                sort=sort,
+                descending=descending,
+                offset=offset,
+                limit=limit,
+            )
+
+    def events(self, *, store_id: int | None = None, limit: int = 200) -> list[EventRecord]:
+        """The newest event-log lines."""
+        with self._sessions() as session:
+            return event_repo.list_events(session, store_id=store_id, limit=limit)
+
+
+class StoreService:
+    """Connecting stores, and syncing them."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        client_factory: ClientFactory,
+        *,
+        concurrency: int = 4,
+    ) -> None:
+        self._sessions = session_factory
+        self._client_factory = client_factory
+        self._concurrency = concurrency
+
+    def test_connection(self, url: str, credentials: Credentials) -> ConnectionInfo:
+        """Try the key against the store; raise a ``WooError`` with advice if it fails."""
+        client = self._client_factory(url, credentials, None)
+        try:
+            return client.check_connection()
+        finally:
+            client.close()
+
+    def connect(
+        self, url: str, credentials: Credentials, *, name: str = "", save: bool = True
+    ) -> tuple[StoreRecord, ConnectionInfo]:
+        """Test the connection, keep the key in the keyring, and remember the store.
+
+        Raises:
+            WooError: the store refused or could not be reached (nothing is saved).
+            CredentialsError: the key works but there is no keyring to keep it in.
+        """
+        info = self.test_connection(url, credentials)
+        if save:
+            save_credentials(info.store_url, credentials)
+        with self._sessions.begin() as session:
+            store = store_repo.get_or_create_store(session, url=info.store_url, name=name or None)
+            store = store_repo.update_store(
+                session,
+                store.id,
+                auth_mode=info.auth_mode,
+                permissions=info.permissions,
+                name=name or None,
+            )
+            event_repo.record_event(
+                session,
+                "store.connected",
+                store_id=store.id,
+                detail={"auth_mode": info.auth_mode, "permissions": info.permissions},
+            )
+        return store, info
+
+    def sync(
+        self,
+        url: str,
+        *,
+        credentials: Credentials | None = None,
+        progress: ProgressCallback | None = None,
+        cancel_event: threading.Event | None = None,
+        concurrency: int | None = None,
+    ) -> SyncSummary:
+        """Sync one store's orders (credentials from the environment or keyring if not given).
+
+        Raises:
+            WooError: the sync stopped; what was committed stays, the next run resumes.
+            CredentialsError: no key is known for this store.
+        """
+        credentials = credentials or resolve_credentials(url)
+        client = self._client_factory(url, credentials, cancel_event)
+        try:
+            service = SyncService(
+                self._sessions,
+                client,
+                concurrency=concurrency or self._concurrency,
+                cancel_event=cancel_event,
+            )
+            return service.sync(progress=progress)
+        finally:
+            client.close()

@@ -1,0 +1,93 @@
+"""Plain data crossing the store's boundary: no ORM objects leave a session.
+
+Workers and the UI get these frozen dataclasses, never ``Order`` rows from another session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    """One order's fields as the local store keeps them."""
+
+    woo_id: int
+    number: str
+    status: str
+    date_created_gmt: datetime
+    date_modified_gmt: datetime
+    total: Decimal
+    currency: str
+    payment_method: str = ""
+    payment_method_title: str = ""
+    shipping_method: str = ""
+    item_count: int = 0
+    customer_id: int = 0
+    billing_first_name: str = ""
+    billing_last_name: str = ""
+    billing_company: str = ""
+    billing_email: str = ""
+    billing_phone: str = ""
+    billing_address_1: str = ""
+    billing_address_2: str = ""
+    billing_city: str = ""
+    billing_state: str = ""
+    billing_postcode: str = ""
+    billing_country: str = ""
+    shipping_first_name: str = ""
+    shipping_last_name: str = ""
+    shipping_company: str = ""
+    shipping_phone: str = ""
+    shipping_address_1: str = ""
+    shipping_address_2: str = ""
+    shipping_city: str = ""
+    shipping_state: str = ""
+    shipping_postcode: str = ""
+    shipping_country: str = ""
+    customer_note: str = ""
+
+    @property
+    def customer_name(self) -> str:
+        """Billing first and last name, as the shop shows it."""
+        return f"{self.billing_first_name} {self.billing_last_name}".strip()
+
+
+ORDER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(OrderRecord))
+
+
+@dataclass(frozen=True, slots=True)
+class StoreRecord:
+    """A connected store (never its secrets)."""
+
+    id: int
+    url: str
+    name: str
+    default_country: str
+    currency: str
+    auth_mode: str
+    permissions: str
+
+
+@dataclass(frozen=True, slots=True)
+class CursorRecord:
+    """Where a store's sync stands."""
+
+    store_id: int
+    modified_after: datetime | None
+    full_sync_done: bool
+    last_sync_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """One event-log line."""
+
+    id: int
+    at: datetime
+    store_id: int | None
+    kind: str
+    order_woo_id: int | None
+    detail: str

@@ -1,0 +1,1 @@
+"""Repository functions: they take a Session, never commit, never open sessions."""

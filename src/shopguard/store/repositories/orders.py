@@ -1,0 +1,154 @@
+"""Orders: idempotent upsert by (store, WooCommerce id), and paged, sorted, searched reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Float, Select, cast, func, or_, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from shopguard.store.models import Order
+from shopguard.store.records import ORDER_FIELDS, OrderRecord
+from shopguard.store.repositories.events import record_events
+
+SortKey = Literal[
+    "number", "date_created", "date_modified", "status", "customer", "total", "payment", "country"
+]
+
+_SORT_COLUMNS: dict[str, tuple[ColumnElement[Any], ...]] = {
+    "number": (Order.woo_id,),
+    "date_created": (Order.date_created_gmt, Order.woo_id),
+    "date_modified": (Order.date_modified_gmt, Order.woo_id),
+    "status": (Order.status, Order.woo_id),
+    "customer": (Order.billing_last_name, Order.billing_first_name, Order.woo_id),
+    "total": (cast(Order.total, Float), Order.woo_id),
+    "payment": (Order.payment_method_title, Order.woo_id),
+    "country": (Order.billing_country, Order.woo_id),
+}
+
+_SEARCH_COLUMNS = (
+    Order.number,
+    Order.status,
+    Order.billing_first_name,
+    Order.billing_last_name,
+    Order.billing_email,
+    Order.billing_phone,
+    Order.billing_city,
+    Order.billing_postcode,
+    Order.shipping_city,
+    Order.shipping_postcode,
+    Order.payment_method_title,
+)
+
+
+@dataclass
+class UpsertResult:
+    """What an upsert did, by WooCommerce order id."""
+
+    created: list[int] = field(default_factory=list)
+    changed: list[int] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+
+
+def upsert_orders(
+    session: Session,
+    store_id: int,
+    orders: Sequence[OrderRecord],
+    *,
+    now: datetime | None = None,
+    deleted_statuses: frozenset[str] = frozenset({"trash"}),
+) -> UpsertResult:
+    """Insert new orders and update changed ones; log one event per created/changed order.
+
+    Re-sending the same order is harmless: an order whose modification date and status
+    have not moved is left alone and logs nothing. A later duplicate in ``orders`` wins.
+    """
+    result = UpsertResult()
+    if not orders:
+        return result
+    latest: dict[int, OrderRecord] = {o.woo_id: o for o in orders}
+    existing = {
+        row.woo_id: (row.status, row.date_modified_gmt)
+        for row in session.execute(
+            select(Order.woo_id, Order.status, Order.date_modified_gmt).where(
+                Order.store_id == store_id, Order.woo_id.in_(list(latest))
+            )
+        )
+    }
+    when = now or datetime.now(UTC)
+    rows: list[dict[str, Any]] = []
+    events: list[tuple[str, int | None, dict[str, Any]]] = []
+    for woo_id, record in latest.items():
+        before = existing.get(woo_id)
+        modified = record.date_modified_gmt.astimezone(UTC)
+        if before is not None and before[0] == record.status and before[1] == modified:
+            result.unchanged.append(woo_id)
+            continue
+        rows.append(dict(asdict(record), store_id=store_id, synced_at=when))
+        facts: dict[str, Any] = {"number": record.number, "status": record.status}
+        if before is None:
+            result.created.append(woo_id)
+            kind = "order.deleted" if record.status in deleted_statuses else "order.created"
+        else:
+            result.changed.append(woo_id)
+            facts["previous_status"] = before[0]
+            kind = "order.deleted" if record.status in deleted_statuses else "order.changed"
+        events.append((kind, woo_id, facts))
+    if rows:
+        statement = sqlite_insert(Order)
+        update = {name: statement.excluded[name] for name in (*ORDER_FIELDS, "synced_at")}
+        session.execute(
+            statement.on_conflict_do_update(index_elements=["store_id", "woo_id"], set_=update),
+            rows,
+        )
+        record_events(session, events, store_id=store_id, at=when)
+    return result
+
+
+def _filtered(query: Select[Any], store_id: int, search: str) -> Select[Any]:
+    query = query.where(Order.store_id == store_id)
+    terms = search.split()
+    for term in terms:
+        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
+        query = query.where(or_(*(c.ilike(like, escape="\\") for c in _SEARCH_COLUMNS)))
+    return query
+
+
+def count_orders(session: Session, store_id: int, *, search: str = "") -> int:
+    """How many orders match ``search`` (every word must appear in some field)."""
+    query = _filtered(select(func.count()).select_from(Order), store_id, search)
+    return int(session.scalar(query) or 0)
+
+
+def list_orders(
+    session: Session,
+    store_id: int,
+    *,
+    search: str = "",
+    sort: SortKey = "date_created",
+    descending: bool = True,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[OrderRecord]:
+    """A page of orders, sorted and searched."""
+    columns = _SORT_COLUMNS[sort]
+    order_by = [c.desc() if descending else c.asc() for c in columns]
+    query = _filtered(select(*(getattr(Order, n) for n in ORDER_FIELDS)), store_id, search)
+    query = query.order_by(*order_by).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [OrderRecord(*row) for row in session.execute(query)]
+
+
+def get_order(session: Session, store_id: int, woo_id: int) -> OrderRecord | None:
+    """One order by its WooCommerce id, or None."""
+    query = select(*(getattr(Order, n) for n in ORDER_FIELDS)).where(
+        Order.store_id == store_id, Order.woo_id == woo_id
+    )
+    row = session.execute(query).one_or_none()
+    return None if row is None else OrderRecord(*row)

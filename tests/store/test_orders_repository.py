@@ -1,0 +1,133 @@
+"""Orders: upsert by (store, id), events, sorting and search."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from shopguard.store.repositories import events as event_repo
+from shopguard.store.repositories import orders as order_repo
+from shopguard.store.repositories import stores as store_repo
+from tests.helpers.factories import make_order
+
+
+@pytest.fixture
+def store_id(sessions: sessionmaker[Session]) -> int:
+    with sessions.begin() as session:
+        return store_repo.get_or_create_store(session, url="https://shop.example").id
+
+
+def test_upsert_creates_then_updates_without_duplicates(
+    sessions: sessionmaker[Session], store_id: int
+) -> None:
+    with sessions.begin() as session:
+        first = order_repo.upsert_orders(session, store_id, [make_order(1), make_order(2)])
+    assert first.created == [1, 2]
+
+    changed = make_order(
+        2, status="completed", date_modified_gmt=make_order(2).date_modified_gmt + timedelta(1)
+    )
+    with sessions.begin() as session:
+        second = order_repo.upsert_orders(session, store_id, [make_order(1), changed])
+    assert second.unchanged == [1]
+    assert second.changed == [2]
+
+    with sessions() as session:
+        assert order_repo.count_orders(session, store_id) == 2
+        assert order_repo.get_order(session, store_id, 2).status == "completed"  # type: ignore[union-attr]
+        events = event_repo.list_events(session, store_id=store_id, kind_prefix="order.")
+    kinds = sorted((e.kind, e.order_woo_id) for e in events)
+    assert kinds == [("order.changed", 2), ("order.created", 1), ("order.created", 2)]
+    change = next(e for e in events if e.kind == "order.changed")
+    assert json.loads(change.detail) == {
+        "number": "2",
+        "previous_status": "processing",
+        "status": "completed",
+    }
+
+
+def test_events_hold_no_customer_data(sessions: sessionmaker[Session], store_id: int) -> None:
+    order = make_order(7, billing_email="maria@example.gr", billing_first_name="Μαρία")
+    with sessions.begin() as session:
+        order_repo.upsert_orders(session, store_id, [order])
+    with sessions() as session:
+        details = " ".join(e.detail for e in event_repo.list_events(session))
+    assert "maria" not in details.lower()
+    assert "Μαρία" not in details
+
+
+def test_event_log_is_append_only(sessions: sessionmaker[Session], store_id: int) -> None:
+    with sessions.begin() as session:
+        event_repo.record_event(session, "test.event", store_id=store_id)
+    for statement in ("UPDATE event_log SET kind = 'x'", "DELETE FROM event_log"):
+        with pytest.raises(IntegrityError), sessions.begin() as session:
+            session.execute(text(statement))
+
+
+def test_money_stays_exact(sessions: sessionmaker[Session], store_id: int) -> None:
+    with sessions.begin() as session:
+        order_repo.upsert_orders(session, store_id, [make_order(1, total=Decimal("0.10"))])
+    with sessions() as session:
+        assert order_repo.get_order(session, store_id, 1).total == Decimal("0.10")  # type: ignore[union-attr]
+
+
+def test_sort_by_total_is_numeric(sessions: sessionmaker[Session], store_id: int) -> None:
+    orders = [
+        make_order(1, total=Decimal("9.50")),
+        make_order(2, total=Decimal("100.00")),
+        make_order(3, total=Decimal("20.00")),
+    ]
+    with sessions.begin() as session:
+        order_repo.upsert_orders(session, store_id, orders)
+    with sessions() as session:
+        ascending = order_repo.list_orders(session, store_id, sort="total", descending=False)
+        page = order_repo.list_orders(
+            session, store_id, sort="total", descending=True, offset=1, limit=1
+        )
+    assert [o.woo_id for o in ascending] == [1, 3, 2]
+    assert [o.woo_id for o in page] == [3]
+
+
+def test_search_matches_every_word_in_any_field(
+    sessions: sessionmaker[Session], store_id: int
+) -> None:
+    orders = [
+        make_order(1, billing_first_name="Γιώργος", billing_city="Αθήνα"),
+        make_order(2, billing_first_name="Γιώργος", billing_city="Πάτρα"),
+        make_order(3, billing_first_name="Oliver", billing_city="London"),
+        make_order(4, billing_first_name="100%_real"),
+    ]
+    with sessions.begin() as session:
+        order_repo.upsert_orders(session, store_id, orders)
+    with sessions() as session:
+        assert order_repo.count_orders(session, store_id, search="Γιώργος") == 2
+        assert order_repo.count_orders(session, store_id, search="Γιώργος Πάτρα") == 1
+        assert order_repo.count_orders(session, store_id, search="london") == 1
+        # LIKE wildcards in the search text are taken literally.
+        assert order_repo.count_orders(session, store_id, search="%_") == 1
+
+
+def test_orders_are_kept_per_store(sessions: sessionmaker[Session], store_id: int) -> None:
+    with sessions.begin() as session:
+        other = store_repo.get_or_create_store(session, url="https://other.example").id
+        order_repo.upsert_orders(session, store_id, [make_order(1)])
+        order_repo.upsert_orders(session, other, [make_order(1, status="completed")])
+    with sessions() as session:
+        assert order_repo.get_order(session, store_id, 1).status == "processing"  # type: ignore[union-attr]
+        assert order_repo.get_order(session, other, 1).status == "completed"  # type: ignore[union-attr]
+
+
+def test_cursor_never_moves_back(sessions: sessionmaker[Session], store_id: int) -> None:
+    later = make_order(2).date_modified_gmt
+    earlier = make_order(1).date_modified_gmt
+    with sessions.begin() as session:
+        store_repo.advance_cursor(session, store_id, modified_after=later)
+        store_repo.advance_cursor(session, store_id, modified_after=earlier)
+    with sessions() as session:
+        assert store_repo.get_cursor(session, store_id).modified_after == later
