@@ -83,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8765)
     demo.add_argument("--orders", type=int, default=2000)
     demo.add_argument("--seed", type=int, default=1)
-    demo.add_argument("--tls", action="store_true", help="serve https with a self-signed certificate")
+    demo.add_argument(
+        "--tls", action="store_true", help="serve https with a self-signed certificate"
+    )
     _add_common(demo)
 
     doctor = sub.add_parser("doctor", help="check this computer (and a store) and say what to fix")
@@ -263,8 +265,10 @@ def _cmd_demo_store(args: argparse.Namespace, paths: AppPaths) -> int:
     print(f"  consumer secret: {secret}")
     ro_key, ro_secret = store.read_only_credentials
     print(f"  read-only key:   {ro_key} / {ro_secret}")
-    print("Try: SHOPGUARD_CONSUMER_KEY=... SHOPGUARD_CONSUMER_SECRET=... "
-          f"shopguard sync --url {store.url}")
+    print(
+        "Try: SHOPGUARD_CONSUMER_KEY=... SHOPGUARD_CONSUMER_SECRET=... "
+        f"shopguard sync --url {store.url}"
+    )
     print("Press Ctrl+C to stop.", flush=True)
     try:
         threading.Event().wait()

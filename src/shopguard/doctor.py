@@ -16,8 +16,7 @@ from shopguard.woo.credentials import CredentialsError, keyring_status, resolve_
 from shopguard.woo.errors import WooError
 
 _QT_PROBE = (
-    "from PySide6.QtWidgets import QApplication; app = QApplication([]); "
-    "print(app.platformName())"
+    "from PySide6.QtWidgets import QApplication; app = QApplication([]); print(app.platformName())"
 )
 
 # Debian/Ubuntu packages Qt's xcb platform plugin needs, by the library it reports missing.

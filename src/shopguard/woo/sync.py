@@ -136,7 +136,9 @@ class SyncService:
         summary = SyncSummary(store_id=store.id, full=not cursor.full_sync_done)
         try:
             if cursor.full_sync_done and cursor.modified_after is not None:
-                self._sync_trash(store.id, cursor.modified_after - self._overlap, window_end, summary)
+                self._sync_trash(
+                    store.id, cursor.modified_after - self._overlap, window_end, summary
+                )
             self._sync_window(store.id, window_end, summary, progress)
         except WooError as exc:
             self._log_failure(store.id, exc, summary)
@@ -250,9 +252,7 @@ class SyncService:
             self._check_cancel()
             records = _records(page.orders)
             with self._sessions.begin() as session:
-                known = [
-                    r for r in records if order_repo.get_order(session, store_id, r.woo_id)
-                ]
+                known = [r for r in records if order_repo.get_order(session, store_id, r.woo_id)]
                 result = order_repo.upsert_orders(session, store_id, known)
             summary.deleted += len(result.changed)
 

@@ -24,9 +24,7 @@ def record_event(
     at: datetime | None = None,
 ) -> None:
     """Append one event. ``detail`` must hold no secrets and no customer PII."""
-    record_events(
-        session, [(kind, order_woo_id, detail or {})], store_id=store_id, at=at
-    )
+    record_events(session, [(kind, order_woo_id, detail or {})], store_id=store_id, at=at)
 
 
 def record_events(

@@ -1,0 +1,199 @@
+"""The ``shopguard`` command as a script would use it: real processes, real demo store."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shopguard import __version__
+from shopguard.demo.server import DemoStore
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "shopguard", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
+
+
+@pytest.fixture
+def store() -> Iterator[DemoStore]:
+    with DemoStore(orders=1200, seed=5) as demo:
+        yield demo
+
+
+@pytest.fixture
+def env(store: DemoStore) -> dict[str, str]:
+    key, secret = store.credentials
+    return dict(os.environ, SHOPGUARD_CONSUMER_KEY=key, SHOPGUARD_CONSUMER_SECRET=secret)
+
+
+def _count(database: Path) -> tuple[int, int]:
+    con = sqlite3.connect(database)
+    try:
+        total, distinct = con.execute(
+            "SELECT count(*), count(DISTINCT woo_id) FROM orders"
+        ).fetchone()
+        return total, distinct
+    finally:
+        con.close()
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"ShopGuard {__version__}"
+
+
+def test_sync_then_orders_json(store: DemoStore, env: dict[str, str], tmp_path: Path) -> None:
+    data_dir = str(tmp_path / "profile")
+    result = run("sync", "--url", store.url, "--data-dir", data_dir, "--concurrency", "3", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == result.stdout.strip().splitlines()[-1]  # one line
+    assert "1200 orders checked (1200 new, 0 changed)" in result.stdout
+    assert "page 12/12" in result.stderr
+
+    listed = run("orders", "--json", "--data-dir", data_dir)
+    assert listed.returncode == 0, listed.stderr
+    orders = json.loads(listed.stdout)
+    assert len(orders) == 1200
+    first = store.get_order(orders[0]["id"])
+    assert orders[0]["number"] == first["number"]
+    assert orders[0]["total"] == first["total"]
+    assert orders[0]["date_created_gmt"] == first["date_created_gmt"]
+    assert orders[0]["date_modified_gmt"] == first["date_modified_gmt"]
+    for field in ("status", "currency", "payment_method"):
+        assert orders[0][field] == first[field]
+    # --data-dir keeps every file under the profile directory.
+    assert (tmp_path / "profile" / "data" / "shopguard.sqlite3").exists()
+
+
+def test_failures_are_one_line_without_traceback(env: dict[str, str], tmp_path: Path) -> None:
+    data_dir = str(tmp_path / "p")
+    cases = {
+        "not a url": "address",
+        "https://no-such-shop.invalid": "",
+        "ftp://shop.example": "",
+    }
+    for url, _hint in cases.items():
+        result = run("sync", "--url", url, "--data-dir", data_dir, env=env)
+        assert result.returncode == 1, (url, result.stdout, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith("shopguard: ")
+        assert "Traceback" not in result.stderr
+
+
+def test_wrong_secret_is_explained(store: DemoStore, tmp_path: Path) -> None:
+    key, _secret = store.credentials
+    env = dict(os.environ, SHOPGUARD_CONSUMER_KEY=key, SHOPGUARD_CONSUMER_SECRET="cs_" + "0" * 40)
+    result = run("sync", "--url", store.url, "--data-dir", str(tmp_path), env=env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "key" in result.stderr.lower()
+    assert "cs_000" not in result.stderr
+
+
+def test_missing_credentials_say_how_to_provide_them(store: DemoStore, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPGUARD_")}
+    # No keyring backend in this child: the keyring library's "fail" backend.
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    result = run("sync", "--url", store.url, "--data-dir", str(tmp_path), env=env)
+    assert result.returncode == 1
+    assert "SHOPGUARD_CONSUMER_KEY" in result.stderr
+
+
+def test_killed_sync_resumes_without_loss_or_duplicates(
+    store: DemoStore, env: dict[str, str], tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "profile"
+    database = data_dir / "data" / "shopguard.sqlite3"
+    store.faults.latency = 0.15
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "shopguard",
+            "sync",
+            "--url",
+            store.url,
+            "--data-dir",
+            str(data_dir),
+            "--concurrency",
+            "2",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if database.exists():
+                try:
+                    if _count(database)[0] >= 300:
+                        break
+                except sqlite3.OperationalError:
+                    pass  # the schema is still being created
+            time.sleep(0.05)
+        else:
+            pytest.fail("the sync never got going")
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    partial, _ = _count(database)
+    assert 300 <= partial < 1200
+
+    store.faults.latency = 0
+    result = run("sync", "--url", store.url, "--data-dir", str(data_dir), env=env)
+    assert result.returncode == 0, result.stderr
+    total, distinct = _count(database)
+    assert total == distinct == 1200
+    con = sqlite3.connect(database)
+    created = con.execute("SELECT count(*) FROM event_log WHERE kind = 'order.created'").fetchone()
+    con.close()
+    assert created[0] == 1200
+
+
+def test_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    data_dir = tmp_path / "profile"
+    assert run("orders", "--json", "--data-dir", str(data_dir)).returncode == 0
+    database = data_dir / "data" / "shopguard.sqlite3"
+    con = sqlite3.connect(database)
+    con.execute("UPDATE alembic_version SET version_num = 'ffff_from_the_future'")
+    con.commit()
+    con.close()
+    result = run("orders", "--json", "--data-dir", str(data_dir))
+    assert result.returncode == 1
+    assert "newer version of ShopGuard" in result.stderr
+
+
+def test_doctor_reports_each_check(tmp_path: Path) -> None:
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+    )
+    result = run("doctor", "--data-dir", str(tmp_path), env=env)
+    assert "[ok ] Data folder" in result.stdout
+    assert "[ok ] Qt" in result.stdout
+    assert "[FIX] Keyring" in result.stdout
+    assert "gnome-keyring" in result.stdout
+    assert result.returncode == 1
