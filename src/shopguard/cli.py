@@ -107,7 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             from shopguard.app import run_gui  # Qt is loaded only for the GUI.
 
-            return run_gui(paths, demo=args.demo)
+            exit_code: int = run_gui(paths, demo=args.demo)
+            return exit_code
         handler = _COMMANDS[args.command]
         return handler(args, paths)
     except KeyboardInterrupt:

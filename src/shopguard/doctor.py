@@ -14,6 +14,7 @@ from shopguard.services import ClientOptions, default_client_factory
 from shopguard.store.migrate import current_revision, head_revision, known_revisions
 from shopguard.woo.credentials import CredentialsError, keyring_status, resolve_credentials
 from shopguard.woo.errors import WooError
+from shopguard.woo.urls import normalize_store_url
 
 _QT_PROBE = (
     "from PySide6.QtWidgets import QApplication; app = QApplication([]); print(app.platformName())"
@@ -116,7 +117,9 @@ def check_store(url: str) -> Check:
     """Resolve the key and test the store connection."""
 
     try:
-        credentials = resolve_credentials(url)
+        credentials = resolve_credentials(normalize_store_url(url))
+    except WooError as exc:
+        return Check("Store", False, exc.message)
     except CredentialsError as exc:
         return Check("Store key", False, exc.message)
     client = default_client_factory(ClientOptions())(url, credentials, None)

@@ -21,6 +21,7 @@ from shopguard.store.repositories.orders import SortKey
 from shopguard.woo.client import ConnectionInfo, WooClient
 from shopguard.woo.credentials import Credentials, resolve_credentials, save_credentials
 from shopguard.woo.sync import ProgressCallback, SyncService, SyncSummary
+from shopguard.woo.urls import normalize_store_url
 
 ClientFactory = Callable[[str, Credentials, threading.Event | None], WooClient]
 
@@ -159,6 +160,7 @@ class StoreService:
             WooError: the sync stopped; what was committed stays, the next run resumes.
             CredentialsError: no key is known for this store.
         """
+        url = normalize_store_url(url)  # the keyring entry is filed under the normalized URL
         credentials = credentials or resolve_credentials(url)
         client = self._client_factory(url, credentials, cancel_event)
         try:

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Float, Select, cast, func, or_, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from shopguard.store.models import Order
 from shopguard.store.records import ORDER_FIELDS, OrderRecord
@@ -19,7 +19,7 @@ SortKey = Literal[
     "number", "date_created", "date_modified", "status", "customer", "total", "payment", "country"
 ]
 
-_SORT_COLUMNS: dict[str, tuple[ColumnElement[Any], ...]] = {
+_SORT_COLUMNS: dict[str, tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...]] = {
     "number": (Order.woo_id,),
     "date_created": (Order.date_created_gmt, Order.woo_id),
     "date_modified": (Order.date_modified_gmt, Order.woo_id),
