@@ -1,0 +1,69 @@
+"""Hash scheme v1, step two: keyed digests of normalized identifiers.
+
+digest = lowercase hex of HMAC-SHA256(key = the network salt's 32 bytes,
+message = UTF-8 of "<kind>:<normalized>"). The salt comes from the scoring service
+(``GET /v1/config``) or, with no service configured, is made once per installation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Literal
+
+HASH_SCHEME = "v1"
+IdentifierKind = Literal["email", "phone", "name", "address"]
+IDENTIFIER_KINDS: tuple[IdentifierKind, ...] = ("email", "phone", "name", "address")
+_SALT_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+class InvalidSalt(ValueError):
+    """The salt is not 32 bytes of lower-case hex."""
+
+
+@dataclass(frozen=True, repr=False)
+class Salt:
+    """The 32-byte network (or local) salt. Its repr never shows the value."""
+
+    value: bytes
+
+    def __post_init__(self) -> None:
+        if len(self.value) != 32:
+            raise InvalidSalt("A hash salt is exactly 32 bytes.")
+
+    @classmethod
+    def from_hex(cls, text: str) -> Salt:
+        """Parse the service's hex form (64 lower-case hex digits)."""
+        cleaned = (text or "").strip().lower()
+        if not _SALT_HEX.match(cleaned):
+            raise InvalidSalt("A hash salt is 64 hexadecimal digits.")
+        return cls(bytes.fromhex(cleaned))
+
+    @classmethod
+    def generate(cls) -> Salt:
+        """A fresh random salt (embedded mode: once per installation)."""
+        return cls(secrets.token_bytes(32))
+
+    @property
+    def hex(self) -> str:
+        """The 64-digit hex form."""
+        return self.value.hex()
+
+    @property
+    def fingerprint(self) -> str:
+        """A short, non-secret tag telling salts apart (first 8 hex of SHA-256)."""
+        return hashlib.sha256(self.value).hexdigest()[:8]
+
+    def __repr__(self) -> str:
+        return f"Salt(fingerprint={self.fingerprint})"
+
+
+def digest(salt: Salt, kind: IdentifierKind, normalized: str) -> str:
+    """The v1 digest of one normalized identifier."""
+    if not normalized:
+        raise ValueError("An empty identifier is never hashed.")
+    message = f"{kind}:{normalized}".encode()
+    return hmac.new(salt.value, message, hashlib.sha256).hexdigest()

@@ -1,0 +1,107 @@
+"""Hash scheme v1, step one: turn raw PII into one canonical text per kind.
+
+A contract shared with the scoring service and every shop's app: the same customer typed
+differently ("John.Smith+promo@GoogleMail.com", "johnsmith@gmail.com") must give the same
+text, to the bit. An input that does not normalize gives ``None``: never a hash of garbage
+or of the empty string.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import phonenumbers
+
+_GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+
+
+def normalize_email(raw: str | None) -> str | None:
+    """NFKC, trimmed, lower-case; ``+tag`` dropped; gmail dots dropped; IDNA domain."""
+    if not raw:
+        return None
+    text = unicodedata.normalize("NFKC", raw).strip().lower()
+    if text.count("@") != 1:
+        return None
+    local, domain = text.split("@")
+    domain = domain.rstrip(".")
+    local = local.split("+", 1)[0]
+    if not local or "." not in domain or any(ch.isspace() for ch in local + domain):
+        return None
+    if domain.startswith(".") or ".." in domain:
+        return None
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    if domain in _GMAIL_DOMAINS:
+        local = local.replace(".", "")
+        domain = "gmail.com"
+        if not local:
+            return None
+    return f"{local}@{domain}"
+
+
+def normalize_phone(raw: str | None, region: str | None) -> str | None:
+    """E.164, parsed with the order's country as the default region; possible numbers only."""
+    if not raw or not raw.strip():
+        return None
+    region = (region or "").strip().upper() or None
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def fold(text: str | None) -> list[str]:
+    """NFKD, combining marks dropped, casefolded, split on anything not a letter or digit."""
+    if not text:
+        return []
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    cleaned = "".join(ch if ch.isalnum() else " " for ch in stripped)
+    return cleaned.split()
+
+
+def normalize_name(first: str | None, last: str | None) -> str | None:
+    """First and last name as sorted folded tokens ("Smith John" == "John Smith")."""
+    tokens = fold(f"{first or ''} {last or ''}")
+    if not tokens:
+        return None
+    return " ".join(sorted(tokens))
+
+
+@dataclass(frozen=True)
+class Address:
+    """The parts of a postal address the scheme uses."""
+
+    address_1: str = ""
+    address_2: str = ""
+    postcode: str = ""
+    city: str = ""
+    country: str = ""
+
+
+def normalize_address(address: Address) -> str | None:
+    """``line1|line2|POSTCODE|city|CC``; None when both first line and postcode are empty."""
+    if not (address.address_1 or "").strip() and not (address.postcode or "").strip():
+        return None
+    postcode = "".join((address.postcode or "").split()).upper()
+    parts = [
+        " ".join(fold(address.address_1)),
+        " ".join(fold(address.address_2)),
+        postcode,
+        " ".join(fold(address.city)),
+        (address.country or "").strip().upper(),
+    ]
+    return "|".join(parts)
+
+
+def choose_address(shipping: Address, billing: Address) -> Address:
+    """The shipping address when it has a first line or postcode, else the billing one."""
+    if (shipping.address_1 or "").strip() or (shipping.postcode or "").strip():
+        return shipping
+    return billing

@@ -1,0 +1,146 @@
+"""What one order sends to the scoring service: digests and a few non-PII facts.
+
+Nothing else ever leaves. ``ship_city`` is the one free-text field; it is left out when it
+holds anything that looks like personal data (an "@", six or more digits in a row, the
+customer's own name or street).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from shopguard.privacy.hashing import HASH_SCHEME, Salt, digest
+from shopguard.privacy.normalize import (
+    Address,
+    choose_address,
+    fold,
+    normalize_address,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+)
+from shopguard.store.records import OrderRecord
+
+OUTCOMES = ("delivered", "failed", "refused", "returned", "cancelled")
+_DIGIT_RUN = re.compile(r"\d{6,}")
+_MAX_CITY = 60
+
+
+def identifiers(order: OrderRecord, salt: Salt, *, default_country: str = "") -> dict[str, str]:
+    """The v1 digests of the order's email, phone, name and address (those that normalize)."""
+    out: dict[str, str] = {}
+    email = normalize_email(order.billing_email)
+    if email:
+        out["email"] = digest(salt, "email", email)
+    region = (order.billing_country or order.shipping_country or default_country).upper()
+    phone = normalize_phone(order.billing_phone or order.shipping_phone, region or None)
+    if phone:
+        out["phone"] = digest(salt, "phone", phone)
+    name = normalize_name(order.billing_first_name, order.billing_last_name)
+    if name:
+        out["name"] = digest(salt, "name", name)
+    address = normalize_address(_chosen_address(order))
+    if address:
+        out["address"] = digest(salt, "address", address)
+    return out
+
+
+def build_order_payload(
+    order: OrderRecord, salt: Salt, *, default_country: str = ""
+) -> dict[str, Any]:
+    """The scoring payload of one order (hash scheme v1)."""
+    chosen = _chosen_address(order)
+    payload: dict[str, Any] = {
+        "order_id": str(order.woo_id),
+        "created_at": iso_utc(order.date_created_gmt),
+        "total": _decimal(order.total),
+        "currency": order.currency.upper(),
+        "payment_method": order.payment_method,
+        "shipping_method": order.shipping_method,
+        "status": order.status,
+        "identifiers": identifiers(order, salt, default_country=default_country),
+        "hash_scheme": HASH_SCHEME,
+    }
+    city = safe_city(chosen.city, order)
+    if city:
+        payload["ship_city"] = city
+    country = (chosen.country or default_country).strip().upper()
+    if len(country) == 2 and country.isalpha():
+        payload["ship_country"] = country
+    return payload
+
+
+def build_outcome_payload(order_id: int, outcome: str, at: datetime) -> dict[str, Any]:
+    """A delivery outcome for one order."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"Unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}.")
+    return {"order_id": str(order_id), "outcome": outcome, "at": iso_utc(at)}
+
+
+def canonical_bytes(payload: dict[str, Any]) -> bytes:
+    """The exact bytes stored and sent for a payload (sorted keys, no spaces, UTF-8)."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def payload_digest(payload: dict[str, Any]) -> str:
+    """SHA-256 of the canonical bytes: with the order id, the idempotency key."""
+    return hashlib.sha256(canonical_bytes(payload)).hexdigest()
+
+
+def safe_city(city: str, order: OrderRecord) -> str | None:
+    """The city as entered, or None if it looks like it carries personal data."""
+    text = (city or "").strip()
+    if not text or len(text) > _MAX_CITY or "@" in text or _DIGIT_RUN.search(text):
+        return None
+    city_tokens = set(fold(text))
+    personal = set(
+        fold(
+            " ".join(
+                (
+                    order.billing_first_name,
+                    order.billing_last_name,
+                    order.shipping_first_name,
+                    order.shipping_last_name,
+                )
+            )
+        )
+    )
+    streets = set(fold(f"{order.billing_address_1} {order.shipping_address_1}"))
+    streets = {t for t in streets if not t.isdigit()}
+    if city_tokens & (personal | streets):
+        return None
+    return text
+
+
+def iso_utc(moment: datetime) -> str:
+    """UTC ISO 8601 with a Z, seconds precision."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _decimal(value: Decimal) -> str:
+    return format(Decimal(value).quantize(Decimal("0.01")), "f")
+
+
+def _chosen_address(order: OrderRecord) -> Address:
+    shipping = Address(
+        order.shipping_address_1,
+        order.shipping_address_2,
+        order.shipping_postcode,
+        order.shipping_city,
+        order.shipping_country,
+    )
+    billing = Address(
+        order.billing_address_1,
+        order.billing_address_2,
+        order.billing_postcode,
+        order.billing_city,
+        order.billing_country,
+    )
+    return choose_address(shipping, billing)
