@@ -7,8 +7,6 @@ customer's own name or street).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -80,16 +78,6 @@ def build_outcome_payload(order_id: int, outcome: str, at: datetime) -> dict[str
     if outcome not in OUTCOMES:
         raise ValueError(f"Unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}.")
     return {"order_id": str(order_id), "outcome": outcome, "at": iso_utc(at)}
-
-
-def canonical_bytes(payload: dict[str, Any]) -> bytes:
-    """The exact bytes stored and sent for a payload (sorted keys, no spaces, UTF-8)."""
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def payload_digest(payload: dict[str, Any]) -> str:
-    """SHA-256 of the canonical bytes: with the order id, the idempotency key."""
-    return hashlib.sha256(canonical_bytes(payload)).hexdigest()
 
 
 def safe_city(city: str, order: OrderRecord) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shopguard.store.types import Money, UTCDateTime
@@ -151,3 +151,64 @@ class Event(Base):
     kind: Mapped[str] = mapped_column(String(40))
     order_woo_id: Mapped[int | None]
     detail: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class OutboxItem(Base):
+    """A payload waiting for (or already acknowledged by) the scoring service.
+
+    Written in the same transaction as the order change that caused it, before any
+    network call. ``payload`` holds the exact UTF-8 JSON that is (or was) sent; once
+    ``sent_at`` is set the row is the "what was sent" record the owner can show anyone.
+    It holds digests and non-PII facts only, never raw customer data.
+
+    Attributes:
+        kind: "order" (a score request) or "outcome" (a delivery outcome).
+        idempotency_key: "<kind>:<order id>:<payload digest>"; the service applies a key
+            once, so a resend after a crash changes nothing. Not unique here: an order
+            that goes A → B → A queues A again.
+        next_attempt_at: not before this (UTC) after a failed attempt; None = now.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_key", "store_id", "idempotency_key"),
+        Index("ix_outbox_pending", "store_id", "sent_at", "id"),
+        Index("ix_outbox_order", "store_id", "order_woo_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store_profiles.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    order_woo_id: Mapped[int] = mapped_column(Integer)
+    idempotency_key: Mapped[str] = mapped_column(String(120))
+    payload: Mapped[str] = mapped_column(Text)
+    payload_digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+    sent_at: Mapped[datetime | None]
+
+
+class OrderScore(Base):
+    """The latest risk score the scoring service (or embedded scorer) gave an order.
+
+    Attributes:
+        score: 0-100, or None when the band is "unknown".
+        band: "low", "medium", "high" or "unknown".
+        reasons: JSON list of {"code", "text", "weight"}.
+        model: the model version that scored it.
+    """
+
+    __tablename__ = "order_scores"
+    __table_args__ = (UniqueConstraint("store_id", "order_woo_id", name="uq_order_scores_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store_profiles.id", ondelete="CASCADE"))
+    order_woo_id: Mapped[int] = mapped_column(Integer)
+    score: Mapped[int | None]
+    band: Mapped[str] = mapped_column(String(10))
+    p_fail: Mapped[float | None] = mapped_column(Float)
+    reasons: Mapped[str] = mapped_column(Text, default="[]")
+    model: Mapped[str] = mapped_column(String(40), default="")
+    scored_at: Mapped[datetime]

@@ -1,0 +1,261 @@
+"""The outbox: payloads for the scoring service, durable before any network call.
+
+The caller enqueues in the same transaction as the order change that caused the payload;
+a sender later reads ``due`` items, sends them, and marks them sent only on the service's
+acknowledgement. Sent rows stay: they are the record of exactly what left the machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from shopguard.store.models import OrderScore, OutboxItem
+
+OutboxKind = Literal["order", "outcome"]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    """One outbox row as plain data; ``body`` is the exact UTF-8 JSON to send."""
+
+    id: int
+    store_id: int
+    kind: str
+    order_woo_id: int
+    idempotency_key: str
+    body: str
+    attempts: int
+    sent_at: datetime | None
+
+    def payload(self) -> dict[str, Any]:
+        """The payload as a JSON object."""
+        value: dict[str, Any] = json.loads(self.body)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRecord:
+    """A score the service gave an order."""
+
+    order_woo_id: int
+    score: int | None
+    band: str
+    p_fail: float | None
+    reasons: list[dict[str, Any]]
+    model: str
+    scored_at: datetime
+
+
+def encode(payload: dict[str, Any]) -> tuple[str, str]:
+    """Canonical JSON text (sorted keys, no spaces) and the SHA-256 of its UTF-8 bytes."""
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text, hashlib.sha256(text.encode()).hexdigest()
+
+
+def enqueue(
+    session: Session,
+    store_id: int,
+    kind: OutboxKind,
+    items: Iterable[tuple[int, dict[str, Any]]],
+    *,
+    now: datetime | None = None,
+) -> int:
+    """Queue payloads (order id, payload) unless the latest one queued is identical.
+
+    Returns how many were queued. Caller owns the transaction.
+    """
+    when = now or datetime.now(UTC)
+    prepared = [(woo_id, *encode(payload)) for woo_id, payload in items]
+    if not prepared:
+        return 0
+    latest = _latest_digests(session, store_id, kind, [woo_id for woo_id, _, _ in prepared])
+    rows = []
+    for woo_id, text, digest in prepared:
+        if latest.get(woo_id) == digest:
+            continue
+        latest[woo_id] = digest
+        rows.append(
+            {
+                "store_id": store_id,
+                "kind": kind,
+                "order_woo_id": woo_id,
+                "idempotency_key": f"{kind}:{woo_id}:{digest}",
+                "payload": text,
+                "payload_digest": digest,
+                "created_at": when,
+                "attempts": 0,
+                "next_attempt_at": None,
+                "last_error": "",
+                "sent_at": None,
+            }
+        )
+    if rows:
+        session.execute(sqlite_insert(OutboxItem), rows)
+    return len(rows)
+
+
+def _latest_digests(
+    session: Session, store_id: int, kind: str, woo_ids: Sequence[int]
+) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for start in range(0, len(woo_ids), 500):
+        chunk = woo_ids[start : start + 500]
+        newest = (
+            select(func.max(OutboxItem.id))
+            .where(
+                OutboxItem.store_id == store_id,
+                OutboxItem.kind == kind,
+                OutboxItem.order_woo_id.in_(chunk),
+            )
+            .group_by(OutboxItem.order_woo_id)
+        )
+        rows = session.execute(
+            select(OutboxItem.order_woo_id, OutboxItem.payload_digest).where(
+                OutboxItem.id.in_(newest)
+            )
+        )
+        out.update({r.order_woo_id: r.payload_digest for r in rows})
+    return out
+
+
+def due(
+    session: Session,
+    store_id: int,
+    kind: OutboxKind,
+    *,
+    limit: int = 100,
+    now: datetime | None = None,
+) -> list[OutboxRecord]:
+    """The oldest unsent items whose retry time has come."""
+    when = now or datetime.now(UTC)
+    rows = session.scalars(
+        select(OutboxItem)
+        .where(
+            OutboxItem.store_id == store_id,
+            OutboxItem.kind == kind,
+            OutboxItem.sent_at.is_(None),
+            or_(OutboxItem.next_attempt_at.is_(None), OutboxItem.next_attempt_at <= when),
+        )
+        .order_by(OutboxItem.id)
+        .limit(limit)
+    )
+    return [_record(r) for r in rows]
+
+
+def count_pending(session: Session, store_id: int | None = None) -> int:
+    """How many items wait to be sent."""
+    query = select(func.count()).select_from(OutboxItem).where(OutboxItem.sent_at.is_(None))
+    if store_id is not None:
+        query = query.where(OutboxItem.store_id == store_id)
+    return int(session.scalar(query) or 0)
+
+
+def mark_sent(session: Session, ids: Sequence[int], *, at: datetime | None = None) -> None:
+    """The service acknowledged these items."""
+    if ids:
+        session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id.in_(ids))
+            .values(sent_at=at or datetime.now(UTC), last_error="")
+        )
+
+
+def mark_failed(session: Session, ids: Sequence[int], *, error: str, retry_at: datetime) -> None:
+    """A send attempt failed; try again at ``retry_at``. ``error`` must hold no PII."""
+    if ids:
+        session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id.in_(ids))
+            .values(
+                attempts=OutboxItem.attempts + 1,
+                next_attempt_at=retry_at,
+                last_error=error[:300],
+            )
+        )
+
+
+def sent_payloads(
+    session: Session, store_id: int, woo_ids: Sequence[int] | None = None
+) -> dict[int, str]:
+    """The latest order payload actually sent for each order (exact JSON text)."""
+    newest = (
+        select(func.max(OutboxItem.id))
+        .where(
+            OutboxItem.store_id == store_id,
+            OutboxItem.kind == "order",
+            OutboxItem.sent_at.is_not(None),
+        )
+        .group_by(OutboxItem.order_woo_id)
+    )
+    if woo_ids is not None:
+        newest = newest.where(OutboxItem.order_woo_id.in_(list(woo_ids)))
+    rows = session.execute(
+        select(OutboxItem.order_woo_id, OutboxItem.payload).where(OutboxItem.id.in_(newest))
+    )
+    return {r.order_woo_id: r.payload for r in rows}
+
+
+def save_scores(session: Session, store_id: int, scores: Iterable[ScoreRecord]) -> int:
+    """Keep the latest score per order (upsert)."""
+    rows = [
+        {
+            "store_id": store_id,
+            "order_woo_id": s.order_woo_id,
+            "score": s.score,
+            "band": s.band,
+            "p_fail": s.p_fail,
+            "reasons": json.dumps(s.reasons, ensure_ascii=False),
+            "model": s.model,
+            "scored_at": s.scored_at,
+        }
+        for s in scores
+    ]
+    if not rows:
+        return 0
+    statement = sqlite_insert(OrderScore).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=["store_id", "order_woo_id"],
+        set_={
+            name: statement.excluded[name]
+            for name in ("score", "band", "p_fail", "reasons", "model", "scored_at")
+        },
+    )
+    session.execute(statement)
+    return len(rows)
+
+
+def scores(session: Session, store_id: int, woo_ids: Sequence[int]) -> dict[int, ScoreRecord]:
+    """The stored scores of these orders."""
+    rows = session.scalars(
+        select(OrderScore).where(
+            OrderScore.store_id == store_id, OrderScore.order_woo_id.in_(list(woo_ids))
+        )
+    )
+    return {
+        r.order_woo_id: ScoreRecord(
+            r.order_woo_id, r.score, r.band, r.p_fail, json.loads(r.reasons), r.model, r.scored_at
+        )
+        for r in rows
+    }
+
+
+def _record(row: OutboxItem) -> OutboxRecord:
+    return OutboxRecord(
+        id=row.id,
+        store_id=row.store_id,
+        kind=row.kind,
+        order_woo_id=row.order_woo_id,
+        idempotency_key=row.idempotency_key,
+        body=row.payload,
+        attempts=row.attempts,
+        sent_at=row.sent_at,
+    )

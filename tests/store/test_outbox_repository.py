@@ -1,0 +1,81 @@
+"""The outbox: queued in the caller's transaction, deduplicated, sent rows kept as a record."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from shopguard.store.repositories import outbox
+from shopguard.store.repositories import stores as store_repo
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def _store(sessions: sessionmaker[Session]) -> int:
+    with sessions.begin() as session:
+        return store_repo.get_or_create_store(session, url="https://shop.example").id
+
+
+def test_identical_payloads_are_queued_once_but_a_return_to_an_old_state_is_queued(
+    sessions: sessionmaker[Session],
+) -> None:
+    store_id = _store(sessions)
+    a, b = {"order_id": "1", "status": "processing"}, {"order_id": "1", "status": "completed"}
+    with sessions.begin() as session:
+        assert outbox.enqueue(session, store_id, "order", [(1, a), (1, a)], now=NOW) == 1
+        assert outbox.enqueue(session, store_id, "order", [(1, a)], now=NOW) == 0
+        assert outbox.enqueue(session, store_id, "order", [(1, b)], now=NOW) == 1
+        assert outbox.enqueue(session, store_id, "order", [(1, a)], now=NOW) == 1
+    with sessions() as session:
+        queued = outbox.due(session, store_id, "order", now=NOW)
+    assert [q.payload()["status"] for q in queued] == ["processing", "completed", "processing"]
+    assert queued[0].idempotency_key == queued[2].idempotency_key
+    assert queued[0].body == '{"order_id":"1","status":"processing"}'
+
+
+def test_a_rolled_back_change_queues_nothing(sessions: sessionmaker[Session]) -> None:
+    store_id = _store(sessions)
+    session = sessions()
+    with session.begin():
+        outbox.enqueue(session, store_id, "order", [(7, {"order_id": "7"})], now=NOW)
+        session.rollback()
+    with sessions() as session:
+        assert outbox.count_pending(session, store_id) == 0
+
+
+def test_failed_items_wait_for_their_retry_time_and_sent_ones_are_kept(
+    sessions: sessionmaker[Session],
+) -> None:
+    store_id = _store(sessions)
+    with sessions.begin() as session:
+        outbox.enqueue(
+            session, store_id, "order", [(i, {"order_id": str(i)}) for i in (1, 2, 3)], now=NOW
+        )
+        first, second, third = outbox.due(session, store_id, "order", now=NOW)
+        outbox.mark_failed(
+            session, [first.id], error="service unreachable", retry_at=NOW + timedelta(minutes=5)
+        )
+        outbox.mark_sent(session, [second.id], at=NOW)
+    with sessions() as session:
+        assert [q.order_woo_id for q in outbox.due(session, store_id, "order", now=NOW)] == [3]
+        later = outbox.due(session, store_id, "order", now=NOW + timedelta(minutes=6))
+        assert [(q.order_woo_id, q.attempts) for q in later] == [(1, 1), (3, 0)]
+        assert outbox.sent_payloads(session, store_id) == {2: '{"order_id":"2"}'}
+        assert outbox.count_pending(session, store_id) == 2
+
+
+def test_scores_are_upserted(sessions: sessionmaker[Session]) -> None:
+    store_id = _store(sessions)
+    reason = [{"code": "cod", "text": "Cash on delivery", "weight": 0.2}]
+    with sessions.begin() as session:
+        outbox.save_scores(
+            session, store_id, [outbox.ScoreRecord(5, 40, "medium", 0.4, reason, "m1", NOW)]
+        )
+        outbox.save_scores(
+            session, store_id, [outbox.ScoreRecord(5, 10, "low", 0.1, [], "m2", NOW)]
+        )
+    with sessions() as session:
+        stored = outbox.scores(session, store_id, [5, 6])
+    assert list(stored) == [5]
+    assert (stored[5].score, stored[5].band, stored[5].model) == (10, "low", "m2")
