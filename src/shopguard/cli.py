@@ -10,6 +10,7 @@ import argparse
 import getpass
 import json
 import logging
+import os
 import sys
 import threading
 from collections.abc import Iterator, Sequence
@@ -18,12 +19,18 @@ from typing import Any
 
 from shopguard import __version__
 from shopguard.paths import AppPaths, resolve_paths
+from shopguard.scoring.service_client import ServiceError
+from shopguard.scoring.settings import ServiceSettingsError
 from shopguard.store.db import open_database
 from shopguard.store.migrate import DatabaseError
 from shopguard.store.records import OrderRecord
+from shopguard.store.repositories import outbox as outbox_repo
+from shopguard.store.repositories import stores as store_repo
+from shopguard.store.repositories.outbox import ScoreRecord
 from shopguard.woo.credentials import Credentials, CredentialsError, credentials_from_environment
 from shopguard.woo.errors import Cancelled, WooError
 from shopguard.woo.sync import SyncProgress
+from shopguard.woo.urls import normalize_store_url
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +95,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(demo)
 
+    service = sub.add_parser("service", help="the scoring service orders are scored by")
+    service_sub = service.add_subparsers(dest="service_command", metavar="ACTION", required=True)
+    service_set = service_sub.add_parser(
+        "set",
+        help="use a scoring service (secret from SHOPGUARD_SERVICE_SECRET or asked for)",
+    )
+    service_set.add_argument("--url", required=True, help="e.g. https://score.example")
+    service_set.add_argument("--shop-id", required=True, help="the shop ID the service gave you")
+    _add_common(service_set)
+    service_show = service_sub.add_parser("show", help="print the configuration (no secret)")
+    _add_common(service_show)
+
+    push = sub.add_parser("push", help="send queued payloads to the scoring service now")
+    _add_common(push)
+
     doctor = sub.add_parser("doctor", help="check this computer (and a store) and say what to fix")
     doctor.add_argument("--url", help="also check this store's connection")
     _add_common(doctor)
@@ -114,7 +136,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _fail("Stopped. Everything fetched so far is saved; run the command again to continue.")
         return EXIT_CANCELLED
-    except (WooError, CredentialsError, DatabaseError) as exc:
+    except (
+        WooError,
+        CredentialsError,
+        DatabaseError,
+        ServiceError,
+        ServiceSettingsError,
+    ) as exc:
         _fail(exc.message if hasattr(exc, "message") else str(exc))
         return EXIT_CANCELLED if isinstance(exc, Cancelled) else EXIT_FAILED
 
@@ -125,12 +153,15 @@ def _fail(message: str) -> None:
 
 def _cmd_sync(args: argparse.Namespace, paths: AppPaths) -> int:
     from shopguard.services import ClientOptions, StoreService, default_client_factory
+    from shopguard.sharing import SharingPipeline
 
     if args.concurrency < 1 or args.concurrency > 32:
         _fail("--concurrency must be between 1 and 32.")
         return EXIT_USAGE
     _engine, sessions = open_database(paths)
-    service = StoreService(sessions, default_client_factory(ClientOptions()))
+    service = StoreService(
+        sessions, default_client_factory(ClientOptions()), sharing=SharingPipeline(sessions, paths)
+    )
     cancel = threading.Event()
 
     def progress(p: SyncProgress) -> None:
@@ -158,6 +189,8 @@ def _cmd_sync(args: argparse.Namespace, paths: AppPaths) -> int:
         )
     for warning in summary.warnings:
         print(f"Note: {warning}", file=sys.stderr)
+    if summary.sharing:
+        print(summary.sharing, file=sys.stderr)
     print(summary.line())
     return EXIT_OK
 
@@ -186,8 +219,18 @@ def _cmd_connect(args: argparse.Namespace, paths: AppPaths) -> int:
     return EXIT_OK
 
 
-def order_json(order: OrderRecord, store_url: str) -> dict[str, Any]:
-    """The ``shopguard orders --json`` shape of one order."""
+def order_json(
+    order: OrderRecord,
+    store_url: str,
+    *,
+    sent_payload: str | None = None,
+    score: ScoreRecord | None = None,
+) -> dict[str, Any]:
+    """The ``shopguard orders --json`` shape of one order.
+
+    ``sent_payload`` is exactly what was last sent to the scoring service for the order
+    (null if nothing was); ``risk`` is the score that came back.
+    """
     return {
         "id": order.woo_id,
         "number": order.number,
@@ -208,6 +251,16 @@ def order_json(order: OrderRecord, store_url: str) -> dict[str, Any]:
         "shipping_city": order.shipping_city,
         "shipping_postcode": order.shipping_postcode,
         "shipping_country": order.shipping_country,
+        "sent_payload": None if sent_payload is None else json.loads(sent_payload),
+        "risk": None
+        if score is None
+        else {
+            "score": score.score,
+            "band": score.band,
+            "p_fail": score.p_fail,
+            "reasons": score.reasons,
+            "model": score.model,
+        },
     }
 
 
@@ -222,7 +275,7 @@ def _cmd_orders(args: argparse.Namespace, paths: AppPaths) -> int:
     query = OrderQueryService(sessions)
     stores = query.stores()
     if args.url:
-        wanted = args.url.rstrip("/")
+        wanted = normalize_store_url(args.url)
         stores = [s for s in stores if s.url == wanted]
         if not stores:
             _fail(f"No orders are kept for {args.url}. Run 'shopguard sync --url {args.url}'.")
@@ -238,8 +291,17 @@ def _cmd_orders(args: argparse.Namespace, paths: AppPaths) -> int:
                 if not batch:
                     break
                 offset += len(batch)
+                ids = [o.woo_id for o in batch]
+                sent = query.sent_payloads(store.id, ids)
+                scores = query.scores(store.id, ids)
                 for order in batch:
-                    yield json.dumps(order_json(order, store.url), ensure_ascii=False)
+                    row = order_json(
+                        order,
+                        store.url,
+                        sent_payload=sent.get(order.woo_id),
+                        score=scores.get(order.woo_id),
+                    )
+                    yield json.dumps(row, ensure_ascii=False)
 
     out = sys.stdout
     out.write("[")
@@ -280,6 +342,62 @@ def _cmd_demo_store(args: argparse.Namespace, paths: AppPaths) -> int:
     return EXIT_OK
 
 
+def _cmd_service(args: argparse.Namespace, paths: AppPaths) -> int:
+    from shopguard.scoring.settings import ENV_SECRET
+    from shopguard.sharing import SharingPipeline
+
+    _engine, sessions = open_database(paths)
+    pipeline = SharingPipeline(sessions, paths)
+    if args.service_command == "show":
+        settings = pipeline.settings()
+        if settings is None:
+            print("No scoring service is configured: orders are scored on this computer only.")
+            return EXIT_OK
+        print(f"Scoring service: {settings.url}")
+        print(f"Shop ID:         {settings.shop_id}")
+        with sessions() as session:
+            pending = outbox_repo.count_pending(session)
+        print(f"Queued to send:  {pending}")
+        return EXIT_OK
+    secret = os.environ.get(ENV_SECRET, "").strip()
+    if not secret:
+        if not sys.stdin.isatty():
+            _fail(f"Set {ENV_SECRET}, or run this command in a terminal to type the secret.")
+            return EXIT_USAGE
+        secret = getpass.getpass("Shop secret from the scoring service (not shown): ").strip()
+    configured = pipeline.configure(args.url, args.shop_id, secret)
+    print(f"Scoring service set: {configured.settings.url} (shop {configured.settings.shop_id}).")
+    if not configured.secret_in_keyring:
+        print(
+            f"No system keyring here: set {ENV_SECRET} whenever ShopGuard syncs or pushes.",
+            file=sys.stderr,
+        )
+    print(
+        f"{configured.backfilled} orders already on this computer were queued for scoring; "
+        "they are sent on the next sync or `shopguard push`."
+    )
+    return EXIT_OK
+
+
+def _cmd_push(args: argparse.Namespace, paths: AppPaths) -> int:
+    from shopguard.sharing import SharingPipeline
+
+    _engine, sessions = open_database(paths)
+    pipeline = SharingPipeline(sessions, paths)
+    salt = pipeline.fetch_salt()
+    pipeline.catch_up(salt)
+    with sessions() as session:
+        stores = store_repo.list_stores(session)
+    failed = False
+    for store in stores:
+        summary = pipeline.push(store.id)
+        print(f"{store.url}: {summary.line()}")
+        if summary.error:
+            _fail(summary.error)
+            failed = True
+    return EXIT_FAILED if failed else EXIT_OK
+
+
 def _cmd_doctor(args: argparse.Namespace, paths: AppPaths) -> int:
     from shopguard.doctor import run_checks
 
@@ -302,4 +420,6 @@ _COMMANDS = {
     "orders": _cmd_orders,
     "demo-store": _cmd_demo_store,
     "doctor": _cmd_doctor,
+    "service": _cmd_service,
+    "push": _cmd_push,
 }

@@ -13,11 +13,16 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from shopguard.scoring.service_client import ServiceError
+from shopguard.scoring.settings import ServiceSettingsError
+from shopguard.sharing import PageHook, SharingPipeline
 from shopguard.store.records import EventRecord, OrderRecord, StoreRecord
 from shopguard.store.repositories import events as event_repo
 from shopguard.store.repositories import orders as order_repo
+from shopguard.store.repositories import outbox as outbox_repo
 from shopguard.store.repositories import stores as store_repo
 from shopguard.store.repositories.orders import SortKey
+from shopguard.store.repositories.outbox import ScoreRecord
 from shopguard.woo.client import ConnectionInfo, WooClient
 from shopguard.woo.credentials import Credentials, resolve_credentials, save_credentials
 from shopguard.woo.sync import ProgressCallback, SyncService, SyncSummary
@@ -88,6 +93,16 @@ class OrderQueryService:
                 limit=limit,
             )
 
+    def sent_payloads(self, store_id: int, woo_ids: list[int]) -> dict[int, str]:
+        """Exactly what was last sent to the scoring service for these orders."""
+        with self._sessions() as session:
+            return outbox_repo.sent_payloads(session, store_id, woo_ids)
+
+    def scores(self, store_id: int, woo_ids: list[int]) -> dict[int, ScoreRecord]:
+        """The risk scores stored for these orders."""
+        with self._sessions() as session:
+            return outbox_repo.scores(session, store_id, woo_ids)
+
     def events(self, *, store_id: int | None = None, limit: int = 200) -> list[EventRecord]:
         """The newest event-log lines."""
         with self._sessions() as session:
@@ -103,10 +118,12 @@ class StoreService:
         client_factory: ClientFactory,
         *,
         concurrency: int = 4,
+        sharing: SharingPipeline | None = None,
     ) -> None:
         self._sessions = session_factory
         self._client_factory = client_factory
         self._concurrency = concurrency
+        self._sharing = sharing
 
     def test_connection(self, url: str, credentials: Credentials) -> ConnectionInfo:
         """Try the key against the store; raise a ``WooError`` with advice if it fails."""
@@ -162,6 +179,7 @@ class StoreService:
         """
         url = normalize_store_url(url)  # the keyring entry is filed under the normalized URL
         credentials = credentials or resolve_credentials(url)
+        hook, sharing_problem = self._prepare_sharing(cancel_event)
         client = self._client_factory(url, credentials, cancel_event)
         try:
             service = SyncService(
@@ -169,7 +187,26 @@ class StoreService:
                 client,
                 concurrency=concurrency or self._concurrency,
                 cancel_event=cancel_event,
+                page_hook=hook,
             )
-            return service.sync(progress=progress)
+            summary = service.sync(progress=progress)
         finally:
             client.close()
+        if sharing_problem:
+            summary.sharing = sharing_problem
+        elif hook is not None and self._sharing is not None:
+            pushed = self._sharing.push(summary.store_id, cancel_event)
+            summary.sharing = pushed.line() + (f" {pushed.error}" if pushed.error else "")
+        return summary
+
+    def _prepare_sharing(self, cancel: threading.Event | None) -> tuple[PageHook | None, str]:
+        """The outbox hook for this sync, or why there is none (empty: no service set)."""
+        if self._sharing is None or self._sharing.settings() is None:
+            return None, ""
+        try:
+            salt = self._sharing.fetch_salt(cancel)
+            self._sharing.catch_up(salt)
+        except (ServiceError, ServiceSettingsError) as exc:
+            self._sharing.mark_catch_up()
+            return None, f"Scoring service not used this time: {exc.message}"
+        return self._sharing.page_hook(salt), ""

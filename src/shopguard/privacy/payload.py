@@ -132,3 +132,21 @@ def _chosen_address(order: OrderRecord) -> Address:
         order.billing_country,
     )
     return choose_address(shipping, billing)
+
+
+# WooCommerce statuses that are a delivery outcome. Shops mark refusals with a custom
+# status (plugins commonly add "refused" / "rejected"); "returned" likewise.
+_OUTCOME_BY_STATUS = {
+    "completed": "delivered",
+    "failed": "failed",
+    "cancelled": "cancelled",
+    "refunded": "returned",
+    "returned": "returned",
+    "refused": "refused",
+    "rejected": "refused",
+}
+
+
+def outcome_for_status(status: str) -> str | None:
+    """The delivery outcome an order status means, if any."""
+    return _OUTCOME_BY_STATUS.get((status or "").lower())

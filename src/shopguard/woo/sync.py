@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -71,6 +71,8 @@ class SyncSummary:
     auth_mode: str = ""
     header_stripped: bool = False
     warnings: list[str] = field(default_factory=list)
+    # What was shared with the scoring service afterwards (one line), if one is configured.
+    sharing: str = ""
 
     def line(self) -> str:
         """A one-line summary for people."""
@@ -85,6 +87,8 @@ class SyncSummary:
 
 
 ProgressCallback = Callable[[SyncProgress], None]
+# Called inside each page's transaction with the page's orders (e.g. to fill the outbox).
+PageHook = Callable[[Session, int, Sequence[OrderRecord]], None]
 
 
 class SyncService:
@@ -104,8 +108,10 @@ class SyncService:
         overlap: timedelta = DEFAULT_OVERLAP,
         cancel_event: threading.Event | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        page_hook: PageHook | None = None,
     ) -> None:
         self._sessions = session_factory
+        self._page_hook = page_hook
         self._client = client
         self._concurrency = max(1, concurrency)
         self._per_page = per_page
@@ -232,6 +238,9 @@ class SyncService:
         records = _records(page.orders)
         with self._sessions.begin() as session:
             result = order_repo.upsert_orders(session, store_id, records)
+            if self._page_hook is not None and (result.created or result.changed):
+                changed = set(result.created) | set(result.changed)
+                self._page_hook(session, store_id, [r for r in records if r.woo_id in changed])
             if advance_cursor and records:
                 newest = max(r.date_modified_gmt for r in records)
                 store_repo.advance_cursor(session, store_id, modified_after=newest)

@@ -51,6 +51,12 @@ def find_store(session: Session, url: str) -> StoreRecord | None:
     return None if row is None else _store_record(row)
 
 
+def get_store(session: Session, store_id: int) -> StoreRecord | None:
+    """The profile with this id, or None."""
+    row = session.get(StoreProfile, store_id)
+    return None if row is None else _store_record(row)
+
+
 def list_stores(session: Session) -> list[StoreRecord]:
     """All connected stores, oldest first."""
     return [_store_record(r) for r in session.scalars(select(StoreProfile).order_by("id"))]

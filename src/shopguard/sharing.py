@@ -1,0 +1,258 @@
+"""What the app shares with the scoring service, and when.
+
+The pipeline, for one sync:
+
+1. Before the sync, fetch the network salt (``GET /v1/config``). No raw data is sent.
+2. During the sync, every committed page also queues its orders' payloads (digests and
+   non-PII facts) and delivery outcomes in the outbox, in the same transaction.
+3. After the sync, push the outbox; scores come back and are stored with the orders.
+
+With no service configured, nothing is queued and nothing is sent. When the salt cannot be
+fetched (offline), the sync still runs; the orders it changed are queued by the next
+successful run's catch-up, which re-queues any order whose current payload differs from
+the last one queued (the outbox deduplicates identical payloads).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from shopguard.paths import AppPaths
+from shopguard.privacy.hashing import HASH_SCHEME, Salt
+from shopguard.privacy.outbox import OutboxSender, PushSummary
+from shopguard.privacy.payload import (
+    build_order_payload,
+    build_outcome_payload,
+    outcome_for_status,
+)
+from shopguard.scoring.service_client import ServiceClient, ServiceError, batch_key
+from shopguard.scoring.settings import (
+    ServiceSettings,
+    ServiceSettingsError,
+    load_secret,
+    load_settings,
+    make_settings,
+    save_secret,
+    save_settings,
+)
+from shopguard.store.records import OrderRecord
+from shopguard.store.repositories import events as event_repo
+from shopguard.store.repositories import orders as order_repo
+from shopguard.store.repositories import outbox as outbox_repo
+from shopguard.store.repositories import stores as store_repo
+
+log = logging.getLogger(__name__)
+
+RETENTION = timedelta(days=730)  # orders older than 24 months are never shared
+PageHook = Callable[[Session, int, Sequence[OrderRecord]], None]
+ServiceClientFactory = Callable[[ServiceSettings, str, threading.Event | None], ServiceClient]
+
+
+def default_service_client(
+    settings: ServiceSettings, secret: str, cancel: threading.Event | None
+) -> ServiceClient:
+    """A real client for the configured service."""
+    return ServiceClient(settings.url, settings.shop_id, secret, cancel_event=cancel)
+
+
+@dataclass(frozen=True)
+class Configured:
+    """The result of configuring the service."""
+
+    settings: ServiceSettings
+    secret_in_keyring: bool
+    backfilled: int
+
+
+class SharingPipeline:
+    """Queues and sends pseudonymized payloads for one installation."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        paths: AppPaths,
+        *,
+        client_factory: ServiceClientFactory = default_service_client,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._sessions = session_factory
+        self._paths = paths
+        self._client_factory = client_factory
+        self._clock = clock
+
+    def settings(self) -> ServiceSettings | None:
+        """The configured service, or None."""
+        return load_settings(self._paths.config)
+
+    def configure(self, url: str, shop_id: str, secret: str) -> Configured:
+        """Check the service answers to this shop, save the settings, back-fill the outbox.
+
+        Raises:
+            ServiceError, ServiceSettingsError: nothing is saved.
+        """
+        settings = make_settings(url, shop_id)
+        if not secret.strip():
+            raise ServiceSettingsError("Type the shop secret the scoring service gave you.")
+        client = self._client_factory(settings, secret.strip(), None)
+        try:
+            config = client.config()
+        finally:
+            client.close()
+        _check_scheme(config.hash_scheme)
+        in_keyring = save_secret(settings, secret.strip())
+        save_settings(self._paths.config, settings)
+        count = self.backfill(config.salt)
+        with self._sessions.begin() as session:
+            event_repo.record_event(
+                session,
+                "service.configured",
+                detail={"url": settings.url, "shop_id": settings.shop_id, "backfilled": count},
+            )
+        return Configured(load_settings(self._paths.config) or settings, in_keyring, count)
+
+    def fetch_salt(self, cancel: threading.Event | None = None) -> Salt:
+        """The network salt from the configured service.
+
+        Raises:
+            ServiceError, ServiceSettingsError
+        """
+        settings = self._require_settings()
+        client = self._client_factory(settings, load_secret(settings), cancel)
+        try:
+            config = client.config()
+        finally:
+            client.close()
+        _check_scheme(config.hash_scheme)
+        return config.salt
+
+    def mark_catch_up(self) -> None:
+        """Orders may change without being queued (no salt this run): catch up later."""
+        settings = self.settings()
+        if settings is not None and not settings.catch_up:
+            save_settings(self._paths.config, replace(settings, catch_up=True))
+
+    def catch_up(self, salt: Salt) -> int:
+        """Queue what earlier runs could not (they had no salt); 0 when nothing is owed."""
+        settings = self.settings()
+        if settings is None or not settings.catch_up:
+            return 0
+        count = self.backfill(salt)
+        settings = self.settings()
+        if settings is not None:
+            save_settings(self._paths.config, replace(settings, catch_up=False))
+        return count
+
+    def page_hook(self, salt: Salt) -> PageHook:
+        """What the sync calls inside each page's transaction: queue payloads and outcomes."""
+        cutoff = self._clock() - RETENTION
+        countries: dict[int, str] = {}
+
+        def hook(session: Session, store_id: int, records: Sequence[OrderRecord]) -> None:
+            if store_id not in countries:
+                store = store_repo.get_store(session, store_id)
+                countries[store_id] = store.default_country if store else ""
+            enqueue_orders(session, store_id, records, salt, countries[store_id], cutoff)
+
+        return hook
+
+    def backfill(self, salt: Salt, *, chunk: int = 2000) -> int:
+        """Queue every stored order (within retention) whose payload is not queued yet."""
+        cutoff = self._clock() - RETENTION
+        settings = self._require_settings()
+        queued = 0
+        with self._sessions() as session:
+            stores = store_repo.list_stores(session)
+        for store in stores:
+            offset = 0
+            while True:
+                with self._sessions.begin() as session:
+                    records = order_repo.list_orders(
+                        session,
+                        store.id,
+                        sort="number",
+                        descending=False,
+                        offset=offset,
+                        limit=chunk,
+                    )
+                    if not records:
+                        break
+                    queued += enqueue_orders(
+                        session, store.id, records, salt, store.default_country, cutoff
+                    )
+                offset += len(records)
+            if store.url not in settings.backfilled:
+                settings = replace(settings, backfilled=(*settings.backfilled, store.url))
+        save_settings(self._paths.config, settings)
+        return queued
+
+    def push(self, store_id: int, cancel: threading.Event | None = None) -> PushSummary:
+        """Send the store's due outbox items; never raises for service trouble.
+
+        Raises:
+            ServiceSettingsError: no secret available.
+        """
+        settings = self._require_settings()
+        client = self._client_factory(settings, load_secret(settings), cancel)
+        try:
+            sender = OutboxSender(
+                self._sessions,
+                client,
+                batch_size=100,
+                batch_key=batch_key,
+                errors=(ServiceError,),
+                clock=self._clock,
+            )
+            return sender.push(store_id)
+        finally:
+            client.close()
+
+    def _require_settings(self) -> ServiceSettings:
+        settings = self.settings()
+        if settings is None:
+            raise ServiceSettingsError(
+                "No scoring service is configured. Run `shopguard service set --url URL "
+                "--shop-id ID` first."
+            )
+        return settings
+
+
+def enqueue_orders(
+    session: Session,
+    store_id: int,
+    records: Sequence[OrderRecord],
+    salt: Salt,
+    default_country: str,
+    cutoff: datetime,
+) -> int:
+    """Queue the payloads and outcomes of these orders (those within retention)."""
+    recent = [r for r in records if r.date_created_gmt >= cutoff and r.status != "trash"]
+    queued = outbox_repo.enqueue(
+        session,
+        store_id,
+        "order",
+        [(r.woo_id, build_order_payload(r, salt, default_country=default_country)) for r in recent],
+    )
+    outcomes = []
+    for r in recent:
+        outcome = outcome_for_status(r.status)
+        if outcome:
+            outcomes.append(
+                (r.woo_id, build_outcome_payload(r.woo_id, outcome, r.date_modified_gmt))
+            )
+    queued += outbox_repo.enqueue(session, store_id, "outcome", outcomes)
+    return queued
+
+
+def _check_scheme(scheme: str) -> None:
+    if scheme != HASH_SCHEME:
+        raise ServiceError(
+            f"The scoring service uses hash scheme {scheme!r}, but this ShopGuard speaks "
+            f"{HASH_SCHEME!r}. Update ShopGuard.",
+            retryable=False,
+        )
