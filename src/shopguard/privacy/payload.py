@@ -1,7 +1,7 @@
 """What one order sends to the scoring service: digests and a few non-PII facts.
 
 Nothing else ever leaves. ``ship_city`` is the one free-text field; it is left out when it
-holds anything that looks like personal data (an "@", six or more digits in a row, the
+holds anything that looks like personal data (an "@", more than four digits, the
 customer's own name or street).
 """
 
@@ -25,8 +25,10 @@ from shopguard.privacy.normalize import (
 from shopguard.store.records import OrderRecord
 
 OUTCOMES = ("delivered", "failed", "refused", "returned", "cancelled")
-_DIGIT_RUN = re.compile(r"\d{6,}")
 _MAX_CITY = 60
+_MAX_DIGITS = 4  # a city or a method id has few digits; a phone number has more
+_CODE = re.compile(r"^[a-z][a-z0-9_\-:.]{0,59}$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 def identifiers(order: OrderRecord, salt: Salt, *, default_country: str = "") -> dict[str, str]:
@@ -57,10 +59,10 @@ def build_order_payload(
         "order_id": str(order.woo_id),
         "created_at": iso_utc(order.date_created_gmt),
         "total": _decimal(order.total),
-        "currency": order.currency.upper(),
-        "payment_method": order.payment_method,
-        "shipping_method": order.shipping_method,
-        "status": order.status,
+        "currency": _currency(order.currency),
+        "payment_method": _code(order.payment_method, order),
+        "shipping_method": _code(order.shipping_method, order),
+        "status": _code(order.status, order),
         "identifiers": identifiers(order, salt, default_country=default_country),
         "hash_scheme": HASH_SCHEME,
     }
@@ -83,26 +85,33 @@ def build_outcome_payload(order_id: int, outcome: str, at: datetime) -> dict[str
 def safe_city(city: str, order: OrderRecord) -> str | None:
     """The city as entered, or None if it looks like it carries personal data."""
     text = (city or "").strip()
-    if not text or len(text) > _MAX_CITY or "@" in text or _DIGIT_RUN.search(text):
+    if not text or len(text) > _MAX_CITY or "@" in text or "/" in text:
         return None
-    city_tokens = set(fold(text))
-    personal = set(
-        fold(
-            " ".join(
-                (
-                    order.billing_first_name,
-                    order.billing_last_name,
-                    order.shipping_first_name,
-                    order.shipping_last_name,
-                )
-            )
-        )
-    )
-    streets = set(fold(f"{order.billing_address_1} {order.shipping_address_1}"))
-    streets = {t for t in streets if not t.isdigit()}
-    if city_tokens & (personal | streets):
+    if sum(ch.isdigit() for ch in text) > _MAX_DIGITS:
+        return None
+    if set(fold(text)) & _personal_tokens(order):
         return None
     return text
+
+
+def _personal_tokens(order: OrderRecord) -> set[str]:
+    """Folded words of the customer's names, company and street lines (house numbers out)."""
+    text = " ".join(
+        (
+            order.billing_first_name,
+            order.billing_last_name,
+            order.shipping_first_name,
+            order.shipping_last_name,
+            order.billing_company,
+            order.shipping_company,
+            order.billing_address_1,
+            order.billing_address_2,
+            order.shipping_address_1,
+            order.shipping_address_2,
+            order.billing_email,
+        )
+    )
+    return {t for t in fold(text) if not t.isdigit()}
 
 
 def iso_utc(moment: datetime) -> str:
@@ -110,6 +119,42 @@ def iso_utc(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _personal_values(order: OrderRecord) -> set[str]:
+    """Each personal field folded whole (3+ characters), to spot it inside an id."""
+    fields = (
+        order.billing_first_name,
+        order.billing_last_name,
+        order.shipping_first_name,
+        order.shipping_last_name,
+        order.billing_company,
+        order.shipping_company,
+        order.billing_address_1,
+        order.billing_address_2,
+        order.shipping_address_1,
+        order.shipping_address_2,
+        order.billing_email.split("@")[0],
+        order.customer_note,
+    )
+    folded = (" ".join(fold(f)) for f in fields)
+    return {f for f in folded if len(f) >= 3}
+
+
+def _code(value: str, order: OrderRecord) -> str:
+    """A WooCommerce identifier (``cod``, ``flat_rate``); anything else is sent as "other"."""
+    text = (value or "").strip().lower()
+    if not _CODE.match(text) or sum(ch.isdigit() for ch in text) > _MAX_DIGITS:
+        return "other"
+    folded = " ".join(fold(text))
+    if any(value in folded for value in _personal_values(order)):
+        return "other"
+    return text
+
+
+def _currency(value: str) -> str:
+    text = (value or "").strip().upper()
+    return text if _CURRENCY.match(text) else "XXX"  # ISO 4217's "no currency"
 
 
 def _decimal(value: Decimal) -> str:

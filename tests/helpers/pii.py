@@ -1,0 +1,74 @@
+"""Raw PII values and their easy variants, for proving none of them left the machine."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
+
+from shopguard.store.records import OrderRecord
+
+PII_FIELDS = (
+    "billing_first_name",
+    "billing_last_name",
+    "billing_company",
+    "billing_email",
+    "billing_phone",
+    "billing_address_1",
+    "billing_address_2",
+    "billing_postcode",
+    "shipping_first_name",
+    "shipping_last_name",
+    "shipping_company",
+    "shipping_phone",
+    "shipping_address_1",
+    "shipping_address_2",
+    "shipping_postcode",
+    "customer_note",
+)
+MIN_LENGTH = 4  # shorter values occur by chance in hex digests, dates and totals
+# Words the payload's own structure contains: a customer called "Name" (or "Orde") is not
+# leaked by the key "name" (or "order_id").
+VOCABULARY = frozenset(
+    "order_id created_at total currency payment_method shipping_method status ship_city "
+    "ship_country identifiers email phone name address hash_scheme outcome orders outcomes "
+    "processing completed refunded cancelled failed pending on-hold trash flat_rate "
+    "free_shipping local_pickup bacs cheque paypal stripe other delivered refused returned "
+    "application json content-type content-length user-agent shopguard idempotency-key "
+    "true false null".split()
+)
+
+
+def raw_values(order: OrderRecord) -> list[str]:
+    """The order's raw PII values worth searching for."""
+    values = [str(getattr(order, name)).strip() for name in PII_FIELDS]
+    full_name = f"{order.billing_first_name} {order.billing_last_name}".strip()
+    return [
+        v
+        for v in [*values, full_name]
+        if len(v) >= MIN_LENGTH and not any(v.casefold() in word for word in VOCABULARY)
+    ]
+
+
+def variants(value: str) -> set[bytes]:
+    """The value and the forms a careless program would send it in."""
+    forms = {value, value.lower(), value.upper(), value.casefold(), quote(value), quote_plus(value)}
+    digits = re.sub(r"\D", "", value)
+    if len(digits) >= 7:
+        forms.add(digits)
+    out = {f.encode() for f in forms if len(f) >= MIN_LENGTH}
+    for form in (value, value.lower()):
+        out.add(base64.b64encode(form.encode()).rstrip(b"="))
+        out.add(base64.urlsafe_b64encode(form.encode()).rstrip(b"="))
+    return out
+
+
+def leaks(sent: bytes, orders: Iterable[OrderRecord]) -> list[tuple[int, str]]:
+    """(order id, raw value) for every raw value found in ``sent``."""
+    found = []
+    for order in orders:
+        for value in raw_values(order):
+            if any(form in sent for form in variants(value)):
+                found.append((order.woo_id, value))
+    return found
