@@ -230,7 +230,10 @@ def enqueue_orders(
     default_country: str,
     cutoff: datetime,
 ) -> int:
-    """Queue the payloads and outcomes of these orders (those within retention)."""
+    """Queue the payloads and outcomes of these orders (those within retention).
+
+    Returns how many order payloads were queued (outcomes are not counted).
+    """
     recent = [r for r in records if r.date_created_gmt >= cutoff and r.status != "trash"]
     queued = outbox_repo.enqueue(
         session,
@@ -245,7 +248,7 @@ def enqueue_orders(
             outcomes.append(
                 (r.woo_id, build_outcome_payload(r.woo_id, outcome, r.date_modified_gmt))
             )
-    queued += outbox_repo.enqueue(session, store_id, "outcome", outcomes)
+    outbox_repo.enqueue(session, store_id, "outcome", outcomes)
     return queued
 
 

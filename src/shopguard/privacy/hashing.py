@@ -12,6 +12,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 HASH_SCHEME = "v1"
@@ -52,6 +53,11 @@ class Salt:
         """The 64-digit hex form."""
         return self.value.hex()
 
+    @cached_property
+    def _mac(self) -> hmac.HMAC:
+        # Keyed once; each digest copies it (cheaper than re-keying per identifier).
+        return hmac.new(self.value, digestmod=hashlib.sha256)
+
     @property
     def fingerprint(self) -> str:
         """A short, non-secret tag telling salts apart (first 8 hex of SHA-256)."""
@@ -65,5 +71,6 @@ def digest(salt: Salt, kind: IdentifierKind, normalized: str) -> str:
     """The v1 digest of one normalized identifier."""
     if not normalized:
         raise ValueError("An empty identifier is never hashed.")
-    message = f"{kind}:{normalized}".encode()
-    return hmac.new(salt.value, message, hashlib.sha256).hexdigest()
+    mac = salt._mac.copy()
+    mac.update(f"{kind}:{normalized}".encode())
+    return mac.hexdigest()

@@ -8,12 +8,17 @@ or of the empty string.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 
 _GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+_ASCII_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_NON_ALNUM = re.compile(r"[\W_]+")
+_SPACE = re.compile(r"\s")
 
 
 def normalize_email(raw: str | None) -> str | None:
@@ -26,7 +31,7 @@ def normalize_email(raw: str | None) -> str | None:
     local, domain = text.split("@")
     domain = domain.rstrip(".")
     local = local.split("+", 1)[0]
-    if not local or "." not in domain or any(ch.isspace() for ch in local + domain):
+    if not local or "." not in domain or _SPACE.search(text):
         return None
     if domain.startswith(".") or ".." in domain:
         return None
@@ -60,10 +65,26 @@ def fold(text: str | None) -> list[str]:
     """NFKD, combining marks dropped, casefolded, split on anything not a letter or digit."""
     if not text:
         return []
+    return list(_fold(text))
+
+
+@lru_cache(maxsize=65_536)  # names and cities repeat a lot across orders
+def _fold(text: str) -> tuple[str, ...]:
+    if text.isascii():
+        return tuple(_ASCII_NON_ALNUM.sub(" ", text.lower()).split())
     decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    cleaned = "".join(ch if ch.isalnum() else " " for ch in stripped)
-    return cleaned.split()
+    if max(decomposed) <= "\uffff":
+        stripped = decomposed.translate(_combining_marks_bmp())
+    else:
+        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # [^\W_] is exactly str.isalnum() in Python's re; everything else becomes a space.
+    return tuple(_NON_ALNUM.sub(" ", stripped.casefold()).split())
+
+
+@lru_cache(maxsize=1)
+def _combining_marks_bmp() -> dict[int, None]:
+    """Deletion table for str.translate: every combining mark of the BMP."""
+    return {cp: None for cp in range(0x300, 0x10000) if unicodedata.combining(chr(cp))}
 
 
 def normalize_name(first: str | None, last: str | None) -> str | None:

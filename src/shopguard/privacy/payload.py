@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from shopguard.privacy.hashing import HASH_SCHEME, Salt, digest
@@ -29,6 +30,16 @@ _MAX_CITY = 60
 _MAX_DIGITS = 4  # a city or a method id has few digits; a phone number has more
 _CODE = re.compile(r"^[a-z][a-z0-9_\-:.]{0,59}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+# WooCommerce's own statuses, gateways and shipping methods: set by the shop, not typed by
+# a customer, so never personal even when they match a customer's name.
+_KNOWN_CODES = frozenset(
+    (
+        *("pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed"),
+        *("trash", "checkout-draft", "cod", "bacs", "cheque", "paypal", "ppcp-gateway"),
+        *("stripe", "stripe_cc", "woocommerce_payments", "flat_rate", "free_shipping"),
+        "local_pickup",
+    )
+)
 
 
 def identifiers(order: OrderRecord, salt: Salt, *, default_country: str = "") -> dict[str, str]:
@@ -55,18 +66,19 @@ def build_order_payload(
 ) -> dict[str, Any]:
     """The scoring payload of one order (hash scheme v1)."""
     chosen = _chosen_address(order)
+    personal = _Personal(order)
     payload: dict[str, Any] = {
         "order_id": str(order.woo_id),
         "created_at": iso_utc(order.date_created_gmt),
         "total": _decimal(order.total),
         "currency": _currency(order.currency),
-        "payment_method": _code(order.payment_method, order),
-        "shipping_method": _code(order.shipping_method, order),
-        "status": _code(order.status, order),
+        "payment_method": _code(order.payment_method, personal),
+        "shipping_method": _code(order.shipping_method, personal),
+        "status": _code(order.status, personal),
         "identifiers": identifiers(order, salt, default_country=default_country),
         "hash_scheme": HASH_SCHEME,
     }
-    city = safe_city(chosen.city, order)
+    city = safe_city(chosen.city, order, personal)
     if city:
         payload["ship_city"] = city
     country = (chosen.country or default_country).strip().upper()
@@ -82,72 +94,68 @@ def build_outcome_payload(order_id: int, outcome: str, at: datetime) -> dict[str
     return {"order_id": str(order_id), "outcome": outcome, "at": iso_utc(at)}
 
 
-def safe_city(city: str, order: OrderRecord) -> str | None:
+def safe_city(city: str, order: OrderRecord, personal: _Personal | None = None) -> str | None:
     """The city as entered, or None if it looks like it carries personal data."""
     text = (city or "").strip()
     if not text or len(text) > _MAX_CITY or "@" in text or "/" in text:
         return None
     if sum(ch.isdigit() for ch in text) > _MAX_DIGITS:
         return None
-    if set(fold(text)) & _personal_tokens(order):
+    if not set(fold(text)).isdisjoint((personal or _Personal(order)).tokens):
         return None
     return text
 
 
-def _personal_tokens(order: OrderRecord) -> set[str]:
-    """Folded words of the customer's names, company and street lines (house numbers out)."""
-    text = " ".join(
-        (
-            order.billing_first_name,
-            order.billing_last_name,
-            order.shipping_first_name,
-            order.shipping_last_name,
-            order.billing_company,
-            order.shipping_company,
-            order.billing_address_1,
-            order.billing_address_2,
-            order.shipping_address_1,
-            order.shipping_address_2,
-            order.billing_email,
+class _Personal:
+    """The customer's own words in an order, folded once and only when needed."""
+
+    def __init__(self, order: OrderRecord) -> None:
+        o = order
+        self._fields = (
+            o.billing_first_name,
+            o.billing_last_name,
+            o.shipping_first_name,
+            o.shipping_last_name,
+            o.billing_company,
+            o.shipping_company,
+            o.billing_address_1,
+            o.billing_address_2,
+            o.shipping_address_1,
+            o.shipping_address_2,
+            o.billing_email.split("@")[0],
+            o.customer_note,
         )
-    )
-    return {t for t in fold(text) if not t.isdigit()}
+
+    @cached_property
+    def tokens(self) -> frozenset[str]:
+        """Every word of names, company, street lines and email user (house numbers out)."""
+        # Field by field: names repeat across orders, so their folds come from the cache.
+        return frozenset(t for f in self._fields[:-1] for t in fold(f) if not t.isdigit())
+
+    @cached_property
+    def values(self) -> frozenset[str]:
+        """Each field folded whole (3+ characters), to spot it inside an id."""
+        folded = (" ".join(fold(f)) for f in self._fields)
+        return frozenset(f for f in folded if len(f) >= 3)
 
 
 def iso_utc(moment: datetime) -> str:
     """UTC ISO 8601 with a Z, seconds precision."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    m = moment.astimezone(UTC)
+    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
 
 
-def _personal_values(order: OrderRecord) -> set[str]:
-    """Each personal field folded whole (3+ characters), to spot it inside an id."""
-    fields = (
-        order.billing_first_name,
-        order.billing_last_name,
-        order.shipping_first_name,
-        order.shipping_last_name,
-        order.billing_company,
-        order.shipping_company,
-        order.billing_address_1,
-        order.billing_address_2,
-        order.shipping_address_1,
-        order.shipping_address_2,
-        order.billing_email.split("@")[0],
-        order.customer_note,
-    )
-    folded = (" ".join(fold(f)) for f in fields)
-    return {f for f in folded if len(f) >= 3}
-
-
-def _code(value: str, order: OrderRecord) -> str:
+def _code(value: str, personal: _Personal) -> str:
     """A WooCommerce identifier (``cod``, ``flat_rate``); anything else is sent as "other"."""
     text = (value or "").strip().lower()
+    if text in _KNOWN_CODES:
+        return text
     if not _CODE.match(text) or sum(ch.isdigit() for ch in text) > _MAX_DIGITS:
         return "other"
     folded = " ".join(fold(text))
-    if any(value in folded for value in _personal_values(order)):
+    if any(v in folded for v in personal.values):
         return "other"
     return text
 
