@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from shopguard.store.records import PII_FIELDS
 from shopguard.store.repositories import events as event_repo
 from shopguard.store.repositories import orders as order_repo
 from shopguard.store.repositories import stores as store_repo
@@ -131,3 +133,27 @@ def test_cursor_never_moves_back(sessions: sessionmaker[Session], store_id: int)
         store_repo.advance_cursor(session, store_id, modified_after=earlier)
     with sessions() as session:
         assert store_repo.get_cursor(session, store_id).modified_after == later
+
+
+def test_erasure_blanks_raw_fields_for_good(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        store_id = store_repo.get_or_create_store(session, url="https://shop.example").id
+        order = make_order(
+            9, billing_phone="+30 691 234 5678", billing_address_1="Ερμού 12", customer_note="Hi"
+        )
+        order_repo.upsert_orders(session, store_id, [order])
+        assert order_repo.erase_personal_data(session, store_id, [9, 10]) == 1
+        assert order_repo.erase_personal_data(session, store_id, [9]) == 0  # already erased
+    # The store still has the raw data; a later sync with a change must not bring it back.
+    changed = replace(
+        order, status="completed", date_modified_gmt=order.date_modified_gmt + timedelta(hours=1)
+    )
+    with sessions.begin() as session:
+        assert order_repo.upsert_orders(session, store_id, [changed]).changed == [9]
+    with sessions() as session:
+        kept = order_repo.get_order(session, store_id, 9)
+        erased_events = event_repo.list_events(session, kind_prefix="order.erased")
+    assert kept is not None and kept.status == "completed"
+    assert all(getattr(kept, name) == "" for name in PII_FIELDS)
+    assert kept.billing_city == "Athens" and kept.total == order.total
+    assert [(e.order_woo_id, e.detail) for e in erased_events] == [(9, "{}")]

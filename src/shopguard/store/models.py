@@ -126,6 +126,9 @@ class Order(Base):
 
     customer_note: Mapped[str] = mapped_column(Text, default="")
     synced_at: Mapped[datetime]
+    # Set when the customer's raw fields were erased here (a data-subject request or
+    # retention); later syncs keep them blank even if the store still has them.
+    pii_erased_at: Mapped[datetime | None]
 
 
 class Event(Base):

@@ -57,6 +57,28 @@ class OrderRecord:
 
 ORDER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(OrderRecord))
 
+# The raw customer fields an erasure blanks (city and country stay: coarse, not personal).
+PII_FIELDS: tuple[str, ...] = (
+    "billing_first_name",
+    "billing_last_name",
+    "billing_company",
+    "billing_email",
+    "billing_phone",
+    "billing_address_1",
+    "billing_address_2",
+    "billing_state",
+    "billing_postcode",
+    "shipping_first_name",
+    "shipping_last_name",
+    "shipping_company",
+    "shipping_phone",
+    "shipping_address_1",
+    "shipping_address_2",
+    "shipping_state",
+    "shipping_postcode",
+    "customer_note",
+)
+
 
 @dataclass(frozen=True, slots=True)
 class StoreRecord:

@@ -7,12 +7,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Float, Select, cast, func, or_, select
+from sqlalchemy import ColumnElement, Float, Select, cast, func, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from shopguard.store.models import Order
-from shopguard.store.records import ORDER_FIELDS, OrderRecord
+from shopguard.store.records import ORDER_FIELDS, PII_FIELDS, OrderRecord
 from shopguard.store.repositories.events import record_events
 
 SortKey = Literal[
@@ -71,14 +71,16 @@ def upsert_orders(
     if not orders:
         return result
     latest: dict[int, OrderRecord] = {o.woo_id: o for o in orders}
-    existing = {
-        row.woo_id: (row.status, row.date_modified_gmt)
-        for row in session.execute(
-            select(Order.woo_id, Order.status, Order.date_modified_gmt).where(
-                Order.store_id == store_id, Order.woo_id.in_(list(latest))
-            )
+    existing = {}
+    erased = set()
+    for row in session.execute(
+        select(Order.woo_id, Order.status, Order.date_modified_gmt, Order.pii_erased_at).where(
+            Order.store_id == store_id, Order.woo_id.in_(list(latest))
         )
-    }
+    ):
+        existing[row.woo_id] = (row.status, row.date_modified_gmt)
+        if row.pii_erased_at is not None:
+            erased.add(row.woo_id)
     when = now or datetime.now(UTC)
     rows: list[dict[str, Any]] = []
     events: list[tuple[str, int | None, dict[str, Any]]] = []
@@ -88,7 +90,10 @@ def upsert_orders(
         if before is not None and before[0] == record.status and before[1] == modified:
             result.unchanged.append(woo_id)
             continue
-        rows.append(dict(asdict(record), store_id=store_id, synced_at=when))
+        row = dict(asdict(record), store_id=store_id, synced_at=when)
+        if woo_id in erased:
+            row.update(dict.fromkeys(PII_FIELDS, ""))
+        rows.append(row)
         facts: dict[str, Any] = {"number": record.number, "status": record.status}
         if before is None:
             result.created.append(woo_id)
@@ -107,6 +112,31 @@ def upsert_orders(
         )
         record_events(session, events, store_id=store_id, at=when)
     return result
+
+
+def erase_personal_data(
+    session: Session, store_id: int, woo_ids: Sequence[int], *, now: datetime | None = None
+) -> int:
+    """Blank the raw customer fields of these orders, for good; returns how many.
+
+    Digests already queued or sent stay in the outbox (suppression lists need them);
+    later syncs keep these fields blank. Logs one event per order, with no PII.
+    """
+    when = now or datetime.now(UTC)
+    ids = list(woo_ids)
+    if not ids:
+        return 0
+    values: dict[str, Any] = dict.fromkeys(PII_FIELDS, "")
+    values["pii_erased_at"] = when
+    result = session.execute(
+        update(Order)
+        .where(Order.store_id == store_id, Order.woo_id.in_(ids), Order.pii_erased_at.is_(None))
+        .values(**values)
+        .returning(Order.woo_id)
+    )
+    erased = [r.woo_id for r in result]
+    record_events(session, [("order.erased", w, {}) for w in erased], store_id=store_id, at=when)
+    return len(erased)
 
 
 def _filtered(query: Select[Any], store_id: int, search: str) -> Select[Any]:

@@ -1,4 +1,4 @@
-"""The outbox of payloads for the scoring service, and the scores that came back.
+"""The outbox of payloads for the scoring service, the scores that came back, and erasure.
 
 Revision ID: 0003
 Revises: 0002
@@ -17,6 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("orders") as batch:
+        batch.add_column(sa.Column("pii_erased_at", sa.DateTime, nullable=True))
     op.create_table(
         "outbox",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -61,6 +63,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("orders") as batch:
+        batch.drop_column("pii_erased_at")
     op.drop_table("order_scores")
     op.drop_index("ix_outbox_order", table_name="outbox")
     op.drop_index("ix_outbox_key", table_name="outbox")
