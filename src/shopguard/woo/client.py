@@ -31,7 +31,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, SIGNATURE_TYPE_QUERY
@@ -51,6 +51,7 @@ from shopguard.woo.errors import (
     RequestRejected,
     RequestTimedOut,
     ServerError,
+    StoreMoved,
     StoreUnreachable,
     TlsFailure,
     WooCommerceNotFound,
@@ -78,6 +79,7 @@ class OrdersPage:
     orders: list[dict[str, Any]]
     total: int
     total_pages: int
+    server_date: datetime | None = None  # the store's clock (HTTP Date header), if sent
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,13 @@ class WooClient:
             more = len(answer.body) >= per_page
             total_pages = page + 1 if more else page
             total = (page - 1) * per_page + len(answer.body) + (1 if more else 0)
-        return OrdersPage(page=page, orders=answer.body, total=total, total_pages=total_pages)
+        return OrdersPage(
+            page=page,
+            orders=answer.body,
+            total=total,
+            total_pages=total_pages,
+            server_date=_http_date(answer.headers.get("Date")),
+        )
 
     def iter_order_pages(
         self,
@@ -327,7 +335,9 @@ class WooClient:
     ) -> _Answer:
         query: dict[str, str] = {}
         if plain:
-            url = self.base_url + "/"
+            # index.php, not "/": WooCommerce signs OAuth against home_url(path), which
+            # for "/" has no trailing slash while every OAuth library adds one.
+            url = self.base_url + "/index.php"
             query["rest_route"] = f"/{API_PREFIX}/{endpoint}"
         else:
             url = f"{self.base_url}/wp-json/{API_PREFIX}/{endpoint}"
@@ -350,7 +360,9 @@ class WooClient:
                 auth=auth,
                 timeout=self._timeout,
                 verify=self._verify,
-                allow_redirects=True,
+                # Never follow: a redirect would carry the key to another address, or lead
+                # to a login page. Say where the store went instead.
+                allow_redirects=False,
             )
             raw = response.content
         except requests.exceptions.SSLError:
@@ -373,6 +385,8 @@ class WooClient:
                 "internet connection, then try again."
             ) from None
         status = response.status_code
+        if 300 <= status < 400:
+            raise self._redirected(response.headers.get("Location", ""))
         if status in RETRY_STATUSES:
             error = self._status_error(status, response)
             raise _Retryable(error, _retry_after(response.headers.get("Retry-After")))
@@ -396,6 +410,28 @@ class WooClient:
             return json.loads(raw)
         except ValueError:
             raise _Retryable(InvalidResponse()) from None
+
+    def _redirected(self, location: str) -> WooError:
+        target = urljoin(self.base_url + "/", location)
+        marker = target.find("/wp-json/")
+        if marker < 0 and "rest_route=" in target:
+            marker = target.find("/?")
+        if marker >= 0:
+            try:
+                new_url = normalize_store_url(target[:marker])
+            except WooError:
+                new_url = ""
+            if new_url and new_url != self.base_url:
+                return StoreMoved(
+                    f"The store now answers at {new_url}, not {self.base_url}. Connect the "
+                    "store again with the new address.",
+                    new_url=new_url,
+                )
+        return NotJson(
+            "The store sent ShopGuard to another page (a login, a security check or a "
+            "maintenance page) instead of answering. Allow the REST API (/wp-json/) in your "
+            "security plugin or host settings, then try again."
+        )
 
     def _connection_error(self, exc: requests.exceptions.ConnectionError) -> WooError | _Retryable:
         text = repr(exc)
@@ -472,7 +508,9 @@ class WooClient:
                 "instead (automatic mode).",
                 status=401,
             )
-        what = "consumer secret" if "secret" in lowered else "consumer key"
+        # A bad OAuth signature from a known key means the secret is wrong.
+        secret_wrong = "secret" in lowered or "signature" in lowered
+        what = "consumer secret" if secret_wrong else "consumer key"
         if code == "woocommerce_rest_cannot_view":
             what = "consumer key"
         return AuthenticationFailed(
@@ -604,6 +642,16 @@ def _int_header(headers: Mapping[str, str], name: str) -> int | None:
         return max(0, int(value))
     except ValueError:
         return None
+
+
+def _http_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -32,6 +32,14 @@ class StoreUnreachable(WooError):
     """DNS failure, refused or reset connection: nothing answered."""
 
 
+class StoreMoved(WooError):
+    """The API answered with a redirect to another address (https, www, a new domain)."""
+
+    def __init__(self, message: str, *, new_url: str) -> None:
+        super().__init__(message)
+        self.new_url = new_url
+
+
 class TlsFailure(WooError):
     """The HTTPS certificate could not be verified."""
 

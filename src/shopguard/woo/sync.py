@@ -127,7 +127,7 @@ class SyncService:
         Whatever was committed before an error stays, and the cursor matches it.
         """
         started = time.monotonic()
-        window_end = self._clock().astimezone(UTC).replace(microsecond=0)
+        window_end = self._window_end()
         with self._sessions.begin() as session:
             store = store_repo.get_or_create_store(
                 session, url=self._client.base_url, name=store_name
@@ -175,12 +175,24 @@ class SyncService:
         log.info("%s", summary.line())
         return summary
 
+    def _window_end(self) -> datetime:
+        """The end of this run's frozen window, on the store's own clock.
+
+        One second before the store's "now": any order changed from here on gets a later
+        modification time, leaves the window, and so changes its total, which is how a
+        change during the run is noticed. The store's clock, not ours, because the two
+        can disagree by minutes. Falls back to our clock if the store sends no Date.
+        """
+        probe = self._client.list_orders_page(1, per_page=1, params={"_fields": "id"})
+        now = probe.server_date or self._clock()
+        return now.astimezone(UTC).replace(microsecond=0) - timedelta(seconds=1)
+
     def _window_params(self, start: datetime | None, end: datetime) -> dict[str, str]:
         params = {
             "orderby": "modified",
             "order": "asc",
             "dates_are_gmt": "true",
-            "modified_before": _fmt(end + timedelta(seconds=1)),
+            "modified_before": _fmt(end + timedelta(seconds=1)),  # exclusive: "up to end"
         }
         if start is not None:
             params["modified_after"] = _fmt(start)

@@ -90,10 +90,10 @@ def upsert_orders(
         if before is not None and before[0] == record.status and before[1] == modified:
             result.unchanged.append(woo_id)
             continue
-        row = dict(asdict(record), store_id=store_id, synced_at=when)
+        values = dict(asdict(record), store_id=store_id, synced_at=when)
         if woo_id in erased:
-            row.update(dict.fromkeys(PII_FIELDS, ""))
-        rows.append(row)
+            values.update(dict.fromkeys(PII_FIELDS, ""))
+        rows.append(values)
         facts: dict[str, Any] = {"number": record.number, "status": record.status}
         if before is None:
             result.created.append(woo_id)
