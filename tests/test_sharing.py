@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -128,17 +130,17 @@ def test_outage_keeps_everything_queued_and_a_later_push_sends_it_once(
     paths, sessions = profile
     pipeline = SharingPipeline(sessions, paths)
     pipeline.configure(service.url, "shop-1", "s3cret-for-tests")
-    service.fail_next = 10_000  # down after the salt was fetched: every send fails
+    service.fail_posts = True  # the salt comes, every send fails
 
     line = _sync(store, paths, sessions)
 
-    assert "could not be reached" in line or "problem (error 503)" in line
+    assert "problem (error 503)" in line and "stay queued" in line
     with sessions() as session:
         pending = session.scalars(select(OutboxItem).where(OutboxItem.sent_at.is_(None))).all()
     assert len([p for p in pending if p.kind == "order"]) == 320
     assert service.orders == {}
 
-    service.fail_next = 0
+    service.fail_posts = False
     with sessions() as session:
         session.execute(OutboxItem.__table__.update().values(next_attempt_at=None))
         session.commit()
@@ -230,3 +232,67 @@ def test_orders_outside_retention_and_trashed_orders_are_never_queued(
     with sessions() as session:
         rows = session.scalars(select(OutboxItem)).all()
     assert sorted((r.kind, r.order_woo_id) for r in rows) == [("order", 1), ("outcome", 1)]
+
+
+def test_offline_sync_is_caught_up_by_the_next_push(
+    store: DemoStore, service: CaptureService, profile: tuple[AppPaths, sessionmaker[Session]]
+) -> None:
+    paths, sessions = profile
+    pipeline = SharingPipeline(sessions, paths)
+    pipeline.configure(service.url, "shop-1", "s3cret-for-tests")
+    service.fail_next = 10_000  # unreachable from the start: no salt, nothing can be queued
+
+    line = _sync(store, paths, sessions)
+
+    assert line.startswith("Scoring service not used this time")
+    assert len(_all_local_orders(sessions)) == 320  # the sync itself is unaffected
+    service.fail_next = 0
+    salt = pipeline.fetch_salt()
+    assert pipeline.catch_up(salt) == 320
+    assert pipeline.catch_up(salt) == 0  # owed once
+    summary = pipeline.push(OrderQueryService(sessions).stores()[0].id)
+    assert summary.orders_sent == 320 and len(service.orders) == 320
+
+
+def test_push_killed_mid_send_loses_nothing_and_applies_nothing_twice(
+    store: DemoStore, service: CaptureService, profile: tuple[AppPaths, sessionmaker[Session]]
+) -> None:
+    paths, sessions = profile
+    SharingPipeline(sessions, paths).configure(service.url, "shop-1", "s3cret-for-tests")
+    service.fail_posts = True
+    _sync(store, paths, sessions)  # everything queued, nothing sent
+    with sessions() as session:
+        session.execute(OutboxItem.__table__.update().values(next_attempt_at=None))
+        session.commit()
+    service.fail_posts = False
+    service.latency = 2.0  # each batch is applied, then acknowledged two seconds later
+
+    env = dict(os.environ, SHOPGUARD_SERVICE_SECRET="s3cret-for-tests")
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    command = [sys.executable, "-m", "shopguard", "push", "--data-dir", str(paths.data.parent)]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(service.applied_keys) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)  # the second batch is applied and not yet acknowledged
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert len(service.applied_keys) == 2
+    with sessions() as session:
+        sent = session.scalars(select(OutboxItem).where(OutboxItem.sent_at.is_not(None))).all()
+    assert len(sent) == 100  # the first batch was acknowledged, the second was not
+
+    service.latency = 0
+    finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 0, finished.stderr
+    assert service.replays == 1  # the unacknowledged batch was resent with the same key
+    assert len(service.orders) == 320
+    assert len(service.applied_keys) == len(set(service.applied_keys))  # nothing applied twice
+    with sessions() as session:
+        pending = session.scalars(select(OutboxItem).where(OutboxItem.sent_at.is_(None))).all()
+    assert pending == []

@@ -7,10 +7,12 @@ headers, body) so tests can prove no raw PII ever left. Switches simulate an out
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -43,6 +45,9 @@ class CaptureService:
     secret: str = "s3cret-for-tests"
     captured: list[Captured] = field(default_factory=list)
     fail_next: int = 0  # answer 503 to the next N requests
+    fail_posts: bool = False  # answer 503 to every POST (config still works)
+    latency: float = 0.0  # seconds between applying a POST and answering it
+    replays: int = 0  # requests whose Idempotency-Key was already applied
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     outcomes: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     applied_keys: list[str] = field(default_factory=list)
@@ -51,6 +56,7 @@ class CaptureService:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
+        self._answers: dict[str, dict[str, Any]] = {}
 
     @property
     def url(self) -> str:
@@ -81,12 +87,16 @@ class CaptureService:
                 body = self.rfile.read(length) if length else b""
                 record = Captured(self.command, self.path, dict(self.headers.items()), body)
                 status, answer = service._answer(record)
+                if self.command == "POST" and service.latency:
+                    time.sleep(service.latency)  # applied, not yet acknowledged
                 data = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                # The app may be killed before it reads the answer: that is a test's point.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(data)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -101,8 +111,8 @@ class CaptureService:
     def _answer(self, request: Captured) -> tuple[int, dict[str, Any]]:
         with self._lock:
             self.captured.append(request)
-            if self.fail_next > 0:
-                self.fail_next -= 1
+            if self.fail_next > 0 or (self.fail_posts and request.method == "POST"):
+                self.fail_next = max(0, self.fail_next - 1)
                 return 503, {"error": {"code": "unavailable", "message": "try later"}}
             if not self._signed_ok(request):
                 self.bad_signatures += 1
@@ -112,36 +122,43 @@ class CaptureService:
                 return 200, {"hash_scheme": "v1", "salt": SALT_HEX, "max_batch": 100}
             body = json.loads(request.body or b"{}")
             key = request.headers.get("Idempotency-Key", "")
-            if path == "/v1/orders/score":
-                results = []
-                for order in body["orders"]:
-                    self.orders[order["order_id"]] = order
-                    cod = order.get("payment_method") == "cod"
-                    results.append(
-                        {
-                            "order_id": order["order_id"],
-                            "score": 45 if cod else 10,
-                            "band": "medium" if cod else "low",
-                            "p_fail": 0.45 if cod else 0.1,
-                            "reasons": [{"code": "cod", "text": "Cash on delivery", "weight": 0.3}]
-                            if cod
-                            else [],
-                            "model": "capture-1",
-                        }
-                    )
-                self.applied_keys.append(key)
-                return 200, {"results": results}
-            if path == "/v1/outcomes":
-                unknown = []
-                for outcome in body["outcomes"]:
-                    if outcome["order_id"] not in self.orders:
-                        unknown.append(outcome["order_id"])
-                    self.outcomes[(outcome["order_id"], outcome["outcome"], outcome["at"])] = (
-                        outcome
-                    )
-                self.applied_keys.append(key)
-                return 200, {"accepted": len(body["outcomes"]), "unknown_orders": unknown}
-            return 404, {"error": {"code": "not_found", "message": path}}
+            if key and key in self._answers:
+                self.replays += 1
+                return 200, self._answers[key]
+            status, answer = self._apply(path, body, key)
+            if key and status == 200:
+                self._answers[key] = answer
+            return status, answer
+
+    def _apply(self, path: str, body: dict[str, Any], key: str) -> tuple[int, dict[str, Any]]:
+        if path == "/v1/orders/score":
+            results = []
+            for order in body["orders"]:
+                self.orders[order["order_id"]] = order
+                cod = order.get("payment_method") == "cod"
+                results.append(
+                    {
+                        "order_id": order["order_id"],
+                        "score": 45 if cod else 10,
+                        "band": "medium" if cod else "low",
+                        "p_fail": 0.45 if cod else 0.1,
+                        "reasons": [{"code": "cod", "text": "Cash on delivery", "weight": 0.3}]
+                        if cod
+                        else [],
+                        "model": "capture-1",
+                    }
+                )
+            self.applied_keys.append(key)
+            return 200, {"results": results}
+        if path == "/v1/outcomes":
+            unknown = []
+            for outcome in body["outcomes"]:
+                if outcome["order_id"] not in self.orders:
+                    unknown.append(outcome["order_id"])
+                self.outcomes[(outcome["order_id"], outcome["outcome"], outcome["at"])] = outcome
+            self.applied_keys.append(key)
+            return 200, {"accepted": len(body["outcomes"]), "unknown_orders": unknown}
+        return 404, {"error": {"code": "not_found", "message": path}}
 
     def _signed_ok(self, request: Captured) -> bool:
         h = request.headers

@@ -31,12 +31,16 @@ MIN_LENGTH = 4  # shorter values occur by chance in hex digests, dates and total
 # Words the payload's own structure contains: a customer called "Name" (or "Orde") is not
 # leaked by the key "name" (or "order_id").
 VOCABULARY = frozenset(
-    "order_id created_at total currency payment_method shipping_method status ship_city "
-    "ship_country identifiers email phone name address hash_scheme outcome orders outcomes "
-    "processing completed refunded cancelled failed pending on-hold trash flat_rate "
-    "free_shipping local_pickup bacs cheque paypal stripe other delivered refused returned "
-    "application json content-type content-length user-agent shopguard idempotency-key "
-    "true false null".split()
+    (
+        *("order_id", "created_at", "total", "currency", "payment_method", "shipping_method"),
+        *("status", "ship_city", "ship_country", "identifiers", "email", "phone", "name"),
+        *("address", "hash_scheme", "outcome", "orders", "outcomes", "processing", "completed"),
+        *("refunded", "cancelled", "failed", "pending", "on-hold", "trash", "flat_rate"),
+        *("free_shipping", "local_pickup", "bacs", "cheque", "paypal", "stripe", "other"),
+        *("delivered", "refused", "returned", "application", "json", "content-type"),
+        *("content-length", "user-agent", "shopguard", "idempotency-key", "true", "false"),
+        "null",
+    )
 )
 
 
