@@ -19,6 +19,10 @@ def test_import_contracts_hold() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+# Built, not written out, so this file does not match itself.
+_MARKERS = tuple("/" + name + "/" for name in ("work", "root", "home"))
+
+
 def test_no_absolute_paths_of_a_developer_machine() -> None:
     tracked = subprocess.run(
         ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=False
@@ -29,6 +33,6 @@ def test_no_absolute_paths_of_a_developer_machine() -> None:
         if path.suffix not in {".py", ".md", ".toml", ".cfg", ".ini", ".sh", ".json", ".yml"}:
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
-        if any(marker in text for marker in ("/work/", "/root/", "/home/")):
+        if any(marker in text for marker in _MARKERS):
             offenders.append(name)
     assert offenders == []
