@@ -11,6 +11,7 @@ import getpass
 import json
 import logging
 import os
+import signal
 import sys
 import threading
 from collections.abc import Iterator, Sequence
@@ -90,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8765)
     demo.add_argument("--orders", type=int, default=2000)
     demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument(
+        "--latency", type=float, default=0.0, help="seconds of delay added to every request"
+    )
     demo.add_argument(
         "--tls", action="store_true", help="serve https with a self-signed certificate"
     )
@@ -241,6 +245,7 @@ def order_json(
         "payment_method": order.payment_method,
         "payment_method_title": order.payment_method_title,
         "shipping_method": order.shipping_method,
+        "shipping_method_title": order.shipping_method_title,
         "item_count": order.item_count,
         "customer_id": order.customer_id,
         "date_created_gmt": _iso(order.date_created_gmt),
@@ -311,19 +316,28 @@ def _cmd_orders(args: argparse.Namespace, paths: AppPaths) -> int:
     return EXIT_OK
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _cmd_demo_store(args: argparse.Namespace, paths: AppPaths) -> int:
     from shopguard.demo.server import DemoStore
 
     store = DemoStore(
         orders=args.orders, seed=args.seed, host=args.host, port=args.port, tls=args.tls
     )
+    store.faults.latency = max(0.0, args.latency)
     try:
         store.start()
     except OSError as exc:
         _fail(f"Could not listen on {args.host}:{args.port} ({exc.strerror}). Try another --port.")
         return EXIT_FAILED
+    # A polite stop (kill, service manager) cleans up like Ctrl+C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     key, secret = store.credentials
     print(f"Demo WooCommerce store running at {store.url} with {args.orders} orders.")
+    if store.cert_path:
+        print(f"  certificate:     {store.cert_path} (self-signed; trust it to use https)")
     print(f"  consumer key:    {key}")
     print(f"  consumer secret: {secret}")
     ro_key, ro_secret = store.read_only_credentials

@@ -51,8 +51,17 @@ def raw_values(order: OrderRecord) -> list[str]:
     return [
         v
         for v in [*values, full_name]
-        if len(v) >= MIN_LENGTH and not any(v.casefold() in word for word in VOCABULARY)
+        if len(v) >= MIN_LENGTH
+        and not any(v.casefold() in word for word in VOCABULARY)
+        and not _short_number(v)
     ]
+
+
+def _short_number(value: str) -> bool:
+    """A house number or postcode like "6023": not identifying alone, and bound to turn up
+    by chance inside 64-digit hex digests."""
+    compact = "".join(value.split())
+    return compact.isdigit() and len(compact) < 7
 
 
 def variants(value: str) -> set[bytes]:

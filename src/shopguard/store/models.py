@@ -98,6 +98,7 @@ class Order(Base):
     payment_method: Mapped[str] = mapped_column(String(100), default="")
     payment_method_title: Mapped[str] = mapped_column(String(200), default="")
     shipping_method: Mapped[str] = mapped_column(String(200), default="")
+    shipping_method_title: Mapped[str] = mapped_column(String(200), default="")
     item_count: Mapped[int] = mapped_column(default=0)
     customer_id: Mapped[int] = mapped_column(default=0)
 

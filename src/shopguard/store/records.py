@@ -23,7 +23,8 @@ class OrderRecord:
     currency: str
     payment_method: str = ""
     payment_method_title: str = ""
-    shipping_method: str = ""
+    shipping_method: str = ""  # WooCommerce method ids, e.g. "flat_rate"
+    shipping_method_title: str = ""  # what the shop calls it, e.g. "Flat rate"
     item_count: int = 0
     customer_id: int = 0
     billing_first_name: str = ""

@@ -34,6 +34,25 @@ def _text(section: Mapping[str, Any], key: str, limit: int = 300) -> str:
     return "" if value is None else str(value)[:limit]
 
 
+# The fields order_from_json reads: sync asks WooCommerce for these only (``_fields``),
+# which makes pages about four times smaller and cheaper on both ends.
+LISTING_FIELDS = ",".join(
+    (
+        *("id", "number", "status", "currency", "date_created_gmt", "date_modified_gmt"),
+        *("total", "payment_method", "payment_method_title", "customer_id", "customer_note"),
+        *("billing", "shipping", "shipping_lines.method_id", "shipping_lines.method_title"),
+        "line_items.quantity",
+    )
+)
+
+
+def _join(lines: Any, key: str) -> str:
+    if not isinstance(lines, list):
+        return ""
+    values = (str(line.get(key) or "") for line in lines if isinstance(line, Mapping))
+    return ", ".join(v for v in values if v)[:200]
+
+
 def order_from_json(data: Mapping[str, Any]) -> OrderRecord:
     """Map one order object of ``/wc/v3/orders`` to an ``OrderRecord``.
 
@@ -72,11 +91,8 @@ def order_from_json(data: Mapping[str, Any]) -> OrderRecord:
         currency=str(data.get("currency") or "")[:3],
         payment_method=_text(data, "payment_method", 100),
         payment_method_title=_text(data, "payment_method_title", 200),
-        shipping_method=", ".join(
-            str(line.get("method_title") or line.get("method_id") or "")
-            for line in shipping_lines
-            if isinstance(line, Mapping)
-        )[:200],
+        shipping_method=_join(shipping_lines, "method_id"),
+        shipping_method_title=_join(shipping_lines, "method_title"),
         item_count=item_count,
         customer_id=customer_id,
         billing_first_name=_text(billing, "first_name", 200),

@@ -35,7 +35,7 @@ from shopguard.store.repositories import orders as order_repo
 from shopguard.store.repositories import stores as store_repo
 from shopguard.woo.client import OrdersPage, WooClient
 from shopguard.woo.errors import Cancelled, InvalidResponse, WooError
-from shopguard.woo.mapping import OrderShapeError, order_from_json
+from shopguard.woo.mapping import LISTING_FIELDS, OrderShapeError, order_from_json
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +193,7 @@ class SyncService:
             "order": "asc",
             "dates_are_gmt": "true",
             "modified_before": _fmt(end + timedelta(seconds=1)),  # exclusive: "up to end"
+            "_fields": LISTING_FIELDS,
         }
         if start is not None:
             params["modified_after"] = _fmt(start)

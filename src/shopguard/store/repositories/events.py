@@ -7,9 +7,10 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shopguard.store import bulk
 from shopguard.store.models import Event
 from shopguard.store.records import EventRecord
 
@@ -46,8 +47,7 @@ def record_events(
         }
         for kind, woo_id, detail in events
     ]
-    if rows:
-        session.execute(insert(Event), rows)
+    bulk.insert_rows(session, Event.metadata.tables["event_log"], rows)
     return len(rows)
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Float, Select, cast, func, or_, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from shopguard.store import bulk
 from shopguard.store.models import Order
 from shopguard.store.records import ORDER_FIELDS, PII_FIELDS, OrderRecord
 from shopguard.store.repositories.events import record_events
@@ -90,7 +90,10 @@ def upsert_orders(
         if before is not None and before[0] == record.status and before[1] == modified:
             result.unchanged.append(woo_id)
             continue
-        values = dict(asdict(record), store_id=store_id, synced_at=when)
+        # Field by field: dataclasses.asdict deep-copies every value (10x slower here).
+        values = {name: getattr(record, name) for name in ORDER_FIELDS}
+        values["store_id"] = store_id
+        values["synced_at"] = when
         if woo_id in erased:
             values.update(dict.fromkeys(PII_FIELDS, ""))
         rows.append(values)
@@ -104,11 +107,8 @@ def upsert_orders(
             kind = "order.deleted" if record.status in deleted_statuses else "order.changed"
         events.append((kind, woo_id, facts))
     if rows:
-        statement = sqlite_insert(Order)
-        update = {name: statement.excluded[name] for name in (*ORDER_FIELDS, "synced_at")}
-        session.execute(
-            statement.on_conflict_do_update(index_elements=["store_id", "woo_id"], set_=update),
-            rows,
+        bulk.insert_rows(
+            session, Order.metadata.tables["orders"], rows, conflict=("store_id", "woo_id")
         )
         record_events(session, events, store_id=store_id, at=when)
     return result

@@ -99,7 +99,7 @@ def enqueue(
             }
         )
     if rows:
-        session.execute(sqlite_insert(OutboxItem), rows)
+        session.execute(sqlite_insert(OutboxItem.metadata.tables["outbox"]), rows)
     return len(rows)
 
 

@@ -19,6 +19,9 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("orders") as batch:
         batch.add_column(sa.Column("pii_erased_at", sa.DateTime, nullable=True))
+        batch.add_column(
+            sa.Column("shipping_method_title", sa.String(200), nullable=False, server_default="")
+        )
     op.create_table(
         "outbox",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -64,6 +67,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("orders") as batch:
+        batch.drop_column("shipping_method_title")
         batch.drop_column("pii_erased_at")
     op.drop_table("order_scores")
     op.drop_index("ix_outbox_order", table_name="outbox")

@@ -1,0 +1,60 @@
+"""Bulk writes without SQLAlchemy's per-row bookkeeping, for the sync's hot path.
+
+A page of 100 orders through a Core ``insert`` costs about 10 ms of Python per page
+(parameter construction, type processing per value); with fetch threads busy that triples
+under the GIL. Here the SQL is built once per table, values are converted with the very
+bind processors SQLAlchemy would use (so stored forms are identical), and the driver's
+``executemany`` gets plain tuples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
+
+Processor = Callable[[Any], Any] | None
+
+
+@lru_cache(maxsize=32)
+def _plan(
+    table: Table, dialect: Dialect, names: tuple[str, ...], conflict: tuple[str, ...]
+) -> tuple[str, tuple[Processor, ...]]:
+    columns = ", ".join(names)
+    marks = ", ".join("?" for _ in names)
+    sql = f"INSERT INTO {table.name} ({columns}) VALUES ({marks})"
+    if conflict:
+        updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in conflict)
+        sql += f" ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {updates}"
+    processors = tuple(table.c[n].type.bind_processor(dialect) for n in names)
+    return sql, processors
+
+
+def insert_rows(
+    session: Session,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    conflict: tuple[str, ...] = (),
+) -> None:
+    """Insert ``rows`` (dicts with the same keys); with ``conflict``, upsert on those columns.
+
+    Runs in the session's current transaction.
+    """
+    if not rows:
+        return
+    names = tuple(rows[0])
+    connection = session.connection()
+    sql, processors = _plan(table, connection.dialect, names, conflict)
+    values = [
+        tuple(
+            value if process is None else process(value)
+            for value, process in zip((row[n] for n in names), processors, strict=True)
+        )
+        for row in rows
+    ]
+    connection.exec_driver_sql(sql, values)
