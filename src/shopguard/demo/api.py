@@ -222,11 +222,8 @@ class StoreApi:
         _cannot_view(key)
         orders, total = self.shop.book.page(listing.query)
         plain = self.faults.plain_permalinks
-        if listing.fields:
-            items = [filter_fields(self.shop.order_dict(o, plain), listing.fields) for o in orders]
-            body = encode_json(items)
-        else:
-            body = b"[" + b",".join(self.shop.order_json(o, plain) for o in orders) + b"]"
+        fields = tuple(listing.fields)
+        body = b"[" + b",".join(self.shop.order_json(o, plain, fields) for o in orders) + b"]"
         pages = math.ceil(total / listing.per_page)
         response = ApiResponse(
             200, body, [("X-WP-Total", str(total)), ("X-WP-TotalPages", str(pages))]

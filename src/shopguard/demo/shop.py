@@ -19,6 +19,7 @@ from shopguard.demo import generator
 from shopguard.demo.generator import DemoOrder, format_date, pick_customer
 from shopguard.demo.order_json import build_order, current_meta
 from shopguard.demo.orderbook import OrderBook
+from shopguard.demo.params import filter_fields
 from shopguard.demo.wp import encode_json
 
 # Where an order can go when it is touched (the shop works through its orders).
@@ -49,7 +50,7 @@ class Shop:
         self._notes: dict[int, list[dict[str, Any]]] = {}
         self._next_note_id = 1
         self._next_meta_id = 50_000_000
-        self._cache: OrderedDict[tuple[int, int, bool], bytes] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, int, bool, tuple[str, ...]], bytes] = OrderedDict()
         self._cache_size = 0
         self._cache_limit = cache_bytes
         self._cache_lock = threading.Lock()
@@ -108,15 +109,18 @@ class Shop:
             now=self.generated_at,
         )
 
-    def order_json(self, order: DemoOrder, plain: bool) -> bytes:
-        """The order encoded as WordPress would send it; recently served ones are cached."""
-        key = (order.id, order.version, plain)
+    def order_json(self, order: DemoOrder, plain: bool, fields: tuple[str, ...] = ()) -> bytes:
+        """The order encoded as WordPress would send it (only ``fields``, if given).
+
+        Recently served ones are cached, per field list.
+        """
+        key = (order.id, order.version, plain, fields)
         with self._cache_lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
-        encoded = encode_json(self.order_dict(order, plain))
+        encoded = encode_json(filter_fields(self.order_dict(order, plain), fields))
         with self._cache_lock:
             if key not in self._cache:
                 self._cache[key] = encoded
