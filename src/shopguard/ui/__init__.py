@@ -1,1 +1,8 @@
-"""ui."""
+"""The PySide6 user interface: widgets, Qt models and the task runner.
+
+Importing it first guards the interpreter against a PySide6 refcount bug (see pyside_fix).
+"""
+
+from shopguard.ui.pyside_fix import protect_singletons
+
+protect_singletons()

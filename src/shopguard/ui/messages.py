@@ -11,6 +11,10 @@ UNEXPECTED = (
     "if it keeps happening, restart ShopGuard."
 )
 
+HEADER_STRIPPED_NOTE = (
+    "Your host strips the Authorization header; ShopGuard will send the key in the address instead."
+)
+
 
 def error_text(error: BaseException) -> str:
     """The error's own ``message`` (core errors carry one), or a plain generic sentence.

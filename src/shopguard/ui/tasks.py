@@ -13,6 +13,8 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -56,6 +58,9 @@ class TaskRunner(QObject):
     owns. If ``owner`` is given and has been deleted by the time the work ends, the callbacks
     are skipped.
 
+    With ``background=True`` the pool's threads run at a lower OS priority (see
+    ``lower_thread_priority``), so a long CPU-heavy sync never crowds out the GUI thread.
+
     With ``pool=None`` the runner is synchronous: ``run`` executes the callable at once on the
     calling thread and calls ``done`` before returning (for tests).
 
@@ -71,9 +76,16 @@ class TaskRunner(QObject):
     _worker_finished = Signal(int, object, object)
     _worker_progressed = Signal(int)
 
-    def __init__(self, pool: QThreadPool | None, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        pool: QThreadPool | None,
+        parent: QObject | None = None,
+        *,
+        background: bool = False,
+    ) -> None:
         super().__init__(parent)
         self._pool = pool
+        self._background = background
         self._tasks: dict[int, _Task[Any]] = {}
         self._ids = itertools.count(1)
         self._worker_finished.connect(self._on_worker_finished, Qt.ConnectionType.QueuedConnection)
@@ -130,6 +142,8 @@ class TaskRunner(QObject):
     # --- pool threads ------------------------------------------------------------------------
 
     def _execute(self, task: _Task[T], fn: Callable[..., T]) -> None:
+        if self._background:
+            lower_thread_priority()
         result, error = self._call(task, fn)
         try:
             self._worker_finished.emit(task.task_id, result, error)
@@ -137,7 +151,7 @@ class TaskRunner(QObject):
             # The runner itself was deleted (the app is closing): nobody is left to tell.
             log.debug("Task %s finished after its runner was deleted", task.task_id)
 
-    def _call(self, task: _Task[T], fn: Callable[..., T]) -> tuple[T | None, Exception | None]:
+    def _call(self, task: _Task[Any], fn: Callable[..., T]) -> tuple[T | None, Exception | None]:
         try:
             if task.progress is None:
                 return fn(), None
@@ -190,6 +204,31 @@ class TaskRunner(QObject):
             self.task_finished.emit(task_id)
             if not self._tasks:
                 self.all_finished.emit()
+
+
+_BACKGROUND_NICENESS = 10
+_lowered = threading.local()
+
+
+def lower_thread_priority() -> None:
+    """Make the calling thread (and threads it starts later) yield the CPU to the GUI thread.
+
+    Python threads take turns holding the GIL; when the GUI thread waits for it, the OS picks
+    who runs next, and with a sync's many busy threads the GUI can lose that race for hundreds
+    of milliseconds. A higher niceness for the workers makes the scheduler prefer the GUI.
+    Linux sets niceness per thread (other systems would change the whole process, so this
+    does nothing there); threads started afterwards, such as a client's fetch threads, inherit
+    it. Once per thread; errors are ignored (it is an optimisation).
+    """
+    if getattr(_lowered, "done", False) or not sys.platform.startswith("linux"):
+        return
+    _lowered.done = True
+    try:
+        thread_id = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, thread_id)
+        os.setpriority(os.PRIO_PROCESS, thread_id, max(current, _BACKGROUND_NICENESS))
+    except (OSError, AttributeError):
+        log.debug("Could not lower the priority of a worker thread", exc_info=True)
 
 
 def _alive(owner: QObject | None) -> bool:

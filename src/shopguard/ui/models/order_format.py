@@ -67,6 +67,6 @@ def country_name(code: str) -> str:
     if not code:
         return ""
     territory = QLocale.codeToTerritory(code.upper())
-    if territory == QLocale.Territory.AnyTerritory:
+    if territory == QLocale.Country.AnyTerritory:
         return code
     return QLocale.territoryToString(territory)

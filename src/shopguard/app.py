@@ -1,0 +1,197 @@
+"""The GUI's composition root: builds the database, pools, services and the main window.
+
+Nothing else in the UI creates pools, engines or services; they are made here and passed in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import logging
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+
+from PySide6.QtCore import QThreadPool
+from PySide6.QtWidgets import QApplication, QMessageBox
+from sqlalchemy.orm import Session, sessionmaker
+
+from shopguard import __version__
+from shopguard.paths import AppPaths, resolve_paths
+from shopguard.services import (
+    ClientFactory,
+    ClientOptions,
+    OrderQueryService,
+    StoreService,
+    default_client_factory,
+)
+from shopguard.store.db import open_database
+from shopguard.store.migrate import DatabaseError
+from shopguard.ui.main_window import MainWindow
+from shopguard.ui.orders_page import CredentialsProvider
+from shopguard.ui.style import STYLE_SHEET
+from shopguard.ui.tasks import TaskRunner, lower_thread_priority
+from shopguard.woo.credentials import Credentials, resolve_credentials
+
+log = logging.getLogger(__name__)
+
+DEMO_ORDERS = 2000
+DEMO_SEED = 1
+DEMO_STORE_NAME = "Demo shop"
+NETWORK_THREADS = 2
+DB_THREADS = 1
+SHUTDOWN_WAIT_MS = 15_000
+
+
+def configure_application(app: QApplication) -> None:
+    """Names, style and style sheet of the application object."""
+    app.setApplicationName("ShopGuard")
+    app.setApplicationDisplayName("ShopGuard")
+    app.setOrganizationName("ShopGuard")
+    app.setApplicationVersion(__version__)
+    app.setStyle("Fusion")
+    app.setStyleSheet(STYLE_SHEET)
+
+
+def make_pools() -> tuple[QThreadPool, QThreadPool]:
+    """The network pool (syncs, connection tests, keyring) and the one-thread database pool."""
+    network = QThreadPool()
+    network.setMaxThreadCount(NETWORK_THREADS)
+    database = QThreadPool()
+    database.setMaxThreadCount(DB_THREADS)
+    return network, database
+
+
+def freeze_startup_objects() -> None:
+    """Leave everything built at start-up out of future garbage collections.
+
+    A full collection walks every tracked object while holding the GIL; with the demo store's
+    orders (or a big table) in memory that paused the GUI for 100+ ms during syncs. Objects
+    that live for the whole session need not be walked again.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def start_in_background(start: Callable[[], None]) -> None:
+    """Call ``start`` from a low-priority thread, so threads it spawns inherit that priority.
+
+    The in-process demo store serves requests from threads started by ``DemoStore.start``;
+    started this way they make room for the GUI thread like the sync's own threads do.
+    Exceptions from ``start`` are raised here.
+    """
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        lower_thread_priority()
+        try:
+            start()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="shopguard-start")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
+def build_main_window(
+    paths: AppPaths,
+    session_factory: sessionmaker[Session],
+    *,
+    network_tasks: TaskRunner,
+    db_tasks: TaskRunner,
+    client_factory: ClientFactory | None = None,
+    credentials_provider: CredentialsProvider = resolve_credentials,
+    concurrency: int = 4,
+    demo: bool = False,
+) -> MainWindow:
+    """The services and the main window, ready to show (tests call this without ``exec``)."""
+    factory = client_factory or default_client_factory(ClientOptions())
+    window = MainWindow(
+        paths=paths,
+        queries=OrderQueryService(session_factory),
+        store_service=StoreService(session_factory, factory, concurrency=concurrency),
+        network_tasks=network_tasks,
+        db_tasks=db_tasks,
+        credentials_provider=credentials_provider,
+        demo=demo,
+    )
+    window.refresh()
+    return window
+
+
+def _center_on_screen(window: MainWindow) -> None:
+    screen = window.screen().availableGeometry()
+    size = window.size().boundedTo(screen.size())
+    window.resize(size)
+    window.move(screen.center() - window.rect().center())
+
+
+def _credentials_for_demo(url: str, *, demo_url: str, demo: Credentials) -> Credentials:
+    return demo if url.rstrip("/") == demo_url.rstrip("/") else resolve_credentials(url)
+
+
+def run_gui(paths: AppPaths, *, demo: bool = False) -> int:
+    """Open the app and run it until the window closes; return the exit code.
+
+    With ``demo``, everything lives in a temporary profile (the real one is never touched),
+    and a demo WooCommerce store runs in this process, connected and synced at once.
+    """
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    configure_application(app)
+    with contextlib.ExitStack() as stack:
+        provider: CredentialsProvider = resolve_credentials
+        demo_store = None
+        if demo:
+            from shopguard.demo.server import DemoStore  # only the demo needs the demo server
+
+            paths = resolve_paths(
+                stack.enter_context(tempfile.TemporaryDirectory(prefix="shopguard-demo-"))
+            )
+            demo_store = DemoStore(orders=DEMO_ORDERS, seed=DEMO_SEED)
+            start_in_background(demo_store.start)
+            stack.callback(demo_store.stop)
+            provider = functools.partial(
+                _credentials_for_demo,
+                demo_url=demo_store.url,
+                demo=Credentials(*demo_store.credentials),
+            )
+        try:
+            engine, sessions = open_database(paths)
+        except DatabaseError as exc:
+            QMessageBox.critical(None, "ShopGuard", exc.message)
+            return 1
+        stack.callback(engine.dispose)
+
+        network_pool, db_pool = make_pools()
+        network_tasks = TaskRunner(network_pool, background=True)
+        db_tasks = TaskRunner(db_pool)
+        window = build_main_window(
+            paths,
+            sessions,
+            network_tasks=network_tasks,
+            db_tasks=db_tasks,
+            credentials_provider=provider,
+            demo=demo,
+        )
+        _center_on_screen(window)
+        window.show()
+        freeze_startup_objects()
+        if demo_store is not None:
+            window.connect_store(
+                demo_store.url,
+                Credentials(*demo_store.credentials),
+                name=DEMO_STORE_NAME,
+                save=False,
+            )
+        code = app.exec()
+        window.orders_page.shutdown()
+        for pool in (network_pool, db_pool):
+            if not pool.waitForDone(SHUTDOWN_WAIT_MS):
+                log.warning("Background work did not stop in time; quitting anyway")
+        return code

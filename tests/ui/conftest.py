@@ -1,0 +1,112 @@
+"""UI fixtures: a fresh profile and database, real thread pools, and no real keyring."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from PySide6.QtCore import QThreadPool
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from shopguard.paths import AppPaths, resolve_paths
+from shopguard.services import (
+    ClientOptions,
+    OrderQueryService,
+    StoreService,
+    default_client_factory,
+)
+from shopguard.store.db import open_database
+from shopguard.store.repositories import stores as store_repo
+from shopguard.ui.tasks import TaskRunner
+from tests.helpers.memory_keyring import MemoryKeyring
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """Every UI test gets an empty in-memory keyring instead of the person's real one."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> AppPaths:
+    """An isolated profile under tmp_path."""
+    return resolve_paths(tmp_path / "profile")
+
+
+@pytest.fixture
+def database(paths: AppPaths) -> Iterator[tuple[Engine, sessionmaker[Session]]]:
+    """A migrated database and its session factory."""
+    engine, sessions = open_database(paths)
+    yield engine, sessions
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(database: tuple[Engine, sessionmaker[Session]]) -> sessionmaker[Session]:
+    """The session factory of a fresh database."""
+    return database[1]
+
+
+@pytest.fixture
+def store_id(sessions: sessionmaker[Session]) -> int:
+    """A store profile with no orders yet."""
+    with sessions.begin() as session:
+        return store_repo.get_or_create_store(session, url="https://shop.example").id
+
+
+class Runners:
+    """The two task runners the app makes (network, database), on real thread pools."""
+
+    def __init__(self) -> None:
+        self.network_pool = QThreadPool()
+        self.network_pool.setMaxThreadCount(2)
+        self.db_pool = QThreadPool()
+        self.db_pool.setMaxThreadCount(1)
+        self.network = TaskRunner(self.network_pool)
+        self.db = TaskRunner(self.db_pool)
+
+    @property
+    def running(self) -> int:
+        """Tasks not finished yet, on both runners."""
+        return self.network.running + self.db.running
+
+    def wait_until_idle(self, timeout: float = 15.0) -> bool:
+        """Process events until both runners are idle."""
+        return self.network.wait_until_idle(timeout) and self.db.wait_until_idle(timeout)
+
+
+@pytest.fixture
+def runners(qapp: object) -> Iterator[Runners]:
+    """Real pools and runners; the test fails if it leaves work running."""
+    made = Runners()
+    yield made
+    left = made.running
+    made.wait_until_idle()
+    made.network_pool.waitForDone(15_000)
+    made.db_pool.waitForDone(15_000)
+    assert left == 0, f"the test left {left} background task(s) running"
+
+
+@pytest.fixture
+def sync_runner(qapp: object) -> TaskRunner:
+    """A runner that does the work inline, at once (deterministic model tests)."""
+    return TaskRunner(None)
+
+
+@pytest.fixture
+def queries(sessions: sessionmaker[Session]) -> OrderQueryService:
+    """Read access to the test database's orders."""
+    return OrderQueryService(sessions)
+
+
+@pytest.fixture
+def store_service(sessions: sessionmaker[Session]) -> StoreService:
+    """Connect and sync against the test database, with the app's default client options."""
+    return StoreService(sessions, default_client_factory(ClientOptions(timeout=(5.0, 30.0))))
