@@ -18,7 +18,7 @@ from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy.orm import Session, sessionmaker
 
-from shopguard import __version__
+from shopguard import __version__, sync_process
 from shopguard.paths import AppPaths, resolve_paths
 from shopguard.services import (
     ClientFactory,
@@ -27,8 +27,10 @@ from shopguard.services import (
     StoreService,
     default_client_factory,
 )
+from shopguard.sharing import SharingPipeline
 from shopguard.store.db import open_database
 from shopguard.store.migrate import DatabaseError
+from shopguard.sync_process import ChildSyncOptions, sync_in_child
 from shopguard.ui.main_window import MainWindow
 from shopguard.ui.orders_page import CredentialsProvider
 from shopguard.ui.style import STYLE_SHEET
@@ -108,13 +110,30 @@ def build_main_window(
     credentials_provider: CredentialsProvider = resolve_credentials,
     concurrency: int = 4,
     demo: bool = False,
+    sync_in_child_process: bool = False,
 ) -> MainWindow:
-    """The services and the main window, ready to show (tests call this without ``exec``)."""
+    """The services and the main window, ready to show (tests call this without ``exec``).
+
+    With ``sync_in_child_process`` (the real app), syncs run in a child process so their
+    threads never compete with the GUI thread for the interpreter (see ``sync_process``).
+    """
     factory = client_factory or default_client_factory(ClientOptions())
+    runner = (
+        functools.partial(sync_in_child, ChildSyncOptions(paths=paths, concurrency=concurrency))
+        if sync_in_child_process
+        else None
+    )
+    store_service = StoreService(
+        session_factory,
+        factory,
+        concurrency=concurrency,
+        sharing=SharingPipeline(session_factory, paths),
+        sync_runner=runner,
+    )
     window = MainWindow(
         paths=paths,
         queries=OrderQueryService(session_factory),
-        store_service=StoreService(session_factory, factory, concurrency=concurrency),
+        store_service=store_service,
         network_tasks=network_tasks,
         db_tasks=db_tasks,
         credentials_provider=credentials_provider,
@@ -178,8 +197,10 @@ def run_gui(paths: AppPaths, *, demo: bool = False) -> int:
             db_tasks=db_tasks,
             credentials_provider=provider,
             demo=demo,
+            sync_in_child_process=True,
         )
         _center_on_screen(window)
+        sync_process.prepare()
         window.show()
         freeze_startup_objects()
         if demo_store is not None:

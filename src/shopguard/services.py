@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +30,19 @@ from shopguard.woo.sync import ProgressCallback, SyncService, SyncSummary
 from shopguard.woo.urls import normalize_store_url
 
 ClientFactory = Callable[[str, Credentials, threading.Event | None], WooClient]
+
+
+class SyncRunner(Protocol):
+    """Runs a whole sync elsewhere (the GUI uses a child process: ``sync_process``)."""
+
+    def __call__(
+        self,
+        url: str,
+        credentials: Credentials | None,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel_event: threading.Event | None = None,
+    ) -> SyncSummary: ...
 
 
 @dataclass(frozen=True)
@@ -119,11 +133,13 @@ class StoreService:
         *,
         concurrency: int = 4,
         sharing: SharingPipeline | None = None,
+        sync_runner: SyncRunner | None = None,
     ) -> None:
         self._sessions = session_factory
         self._client_factory = client_factory
         self._concurrency = concurrency
         self._sharing = sharing
+        self._sync_runner = sync_runner
 
     def test_connection(self, url: str, credentials: Credentials) -> ConnectionInfo:
         """Try the key against the store; raise a ``WooError`` with advice if it fails."""
@@ -179,6 +195,8 @@ class StoreService:
         """
         url = normalize_store_url(url)  # the keyring entry is filed under the normalized URL
         credentials = credentials or resolve_credentials(url)
+        if self._sync_runner is not None:
+            return self._sync_runner(url, credentials, progress=progress, cancel_event=cancel_event)
         hook, sharing_problem = self._prepare_sharing(cancel_event)
         client = self._client_factory(url, credentials, cancel_event)
         try:

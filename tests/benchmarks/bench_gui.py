@@ -27,6 +27,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402 - after the platform is chosen
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from shopguard import sync_process
 from shopguard.app import (  # noqa: E402
     build_main_window,
     configure_application,
@@ -116,11 +117,19 @@ def main() -> int:
         action="store_true",
         help="run the demo store in a child process (like a remote store) instead of in-process",
     )
+    parser.add_argument(
+        "--sync-in-process",
+        action="store_true",
+        help="run the sync on the GUI process's threads (the app runs it in a child process)",
+    )
     args = parser.parse_args()
 
     app = QApplication(sys.argv[:1])
     configure_application(app)
     where = "in a child process" if args.store_process else "in-process"
+    where += "; sync " + (
+        "on GUI-process threads" if args.sync_in_process else "in a child process"
+    )
     print(
         f"GUI responsiveness: {args.orders} orders, {args.latency * 1000:.0f} ms latency, "
         f"concurrency {args.concurrency}, demo store {where}, heartbeat every {HEARTBEAT_MS} ms"
@@ -146,8 +155,10 @@ def main() -> int:
             db_tasks=database,
             credentials_provider=lambda _url: credentials,
             concurrency=args.concurrency,
+            sync_in_child_process=not args.sync_in_process,
         )
         window.show()
+        sync_process.prepare()  # as run_gui does
         wait_for(lambda: network.running == 0 and database.running == 0)
         freeze_startup_objects()  # as run_gui does
         heartbeat = Heartbeat()
