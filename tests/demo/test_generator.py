@@ -18,7 +18,9 @@ from shopguard.demo.order_json import build_order
 from shopguard.demo.server import DemoStore
 from tests.demo.conftest import FROZEN_NOW
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "woocommerce"
+# The key structure (names only, values nulled) of a real WooCommerce v3 order, taken from
+# the documentation's example order.
+ORDER_SHAPE = Path(__file__).resolve().parents[1] / "fixtures" / "woocommerce" / "order_shape.json"
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
 # Keys current WooCommerce has beyond the (WC 3.0-era) documentation example.
@@ -99,10 +101,7 @@ def orders() -> list[dict[str, Any]]:
 
 
 def _fixture() -> dict[str, Any]:
-    path = FIXTURES / "order_example.json"
-    if not path.exists():
-        pytest.skip("shared WooCommerce fixtures are not available")
-    data: dict[str, Any] = json.loads(path.read_text())
+    data: dict[str, Any] = json.loads(ORDER_SHAPE.read_text())
     return data
 
 
