@@ -30,7 +30,9 @@ def _plan(
     if conflict:
         updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in conflict)
         sql += f" ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {updates}"
-    processors = tuple(table.c[n].type.bind_processor(dialect) for n in names)
+    # dialect_impl first: a TypeDecorator's own bind_processor skips its dialect-specific
+    # impl (SQLite's DATETIME string format), and the driver would adapt the value itself.
+    processors = tuple(table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names)
     return sql, processors
 
 
