@@ -1,0 +1,1 @@
+"""The scoring service's Alembic migrations (run from code at start-up)."""

@@ -1,0 +1,1 @@
+"""Schema revisions of the scoring service's database."""

@@ -1,0 +1,1 @@
+"""What routes and the CLI call: each function is one unit of work over a Session."""
