@@ -35,6 +35,7 @@ from shopguard.sharing import RETENTION, SharingPipeline, enqueue_orders
 from shopguard.store.db import open_database
 from shopguard.store.models import Event, OutboxItem
 from shopguard.store.repositories import stores as store_repo
+from shopguard.woo.client import WooClient
 from shopguard.woo.credentials import Credentials
 from tests.helpers.capture_service import SALT_HEX, CaptureService
 from tests.helpers.factories import make_order
@@ -296,3 +297,29 @@ def test_push_killed_mid_send_loses_nothing_and_applies_nothing_twice(
     with sessions() as session:
         pending = session.scalars(select(OutboxItem).where(OutboxItem.sent_at.is_(None))).all()
     assert pending == []
+
+
+def test_one_refused_payload_does_not_hold_back_the_others(
+    store: DemoStore, service: CaptureService, profile: tuple[AppPaths, sessionmaker[Session]]
+) -> None:
+    paths, sessions = profile
+    SharingPipeline(sessions, paths).configure(service.url, "shop-1", "s3cret-for-tests")
+    first_id = sorted(_remote_ids(store))[0]
+    service.refuse_orders = {str(first_id)}
+
+    line = _sync(store, paths, sessions)
+
+    assert "refused the request (error 422)" in line
+    assert len(service.orders) == 319
+    with sessions() as session:
+        waiting = session.scalars(
+            select(OutboxItem).where(OutboxItem.sent_at.is_(None), OutboxItem.kind == "order")
+        ).all()
+    assert [w.order_woo_id for w in waiting] == [first_id]
+    assert waiting[0].next_attempt_at is not None
+
+
+def _remote_ids(store: DemoStore) -> list[int]:
+    key, secret = store.credentials
+    with WooClient(store.url, key, secret) as client:
+        return [o["id"] for p in client.iter_order_pages() for o in p.orders]

@@ -85,6 +85,7 @@ class SharingPipeline:
         self._paths = paths
         self._client_factory = client_factory
         self._clock = clock
+        self._max_batch = 100  # until the service says otherwise (GET /v1/config)
 
     def settings(self) -> ServiceSettings | None:
         """The configured service, or None."""
@@ -129,6 +130,7 @@ class SharingPipeline:
         finally:
             client.close()
         _check_scheme(config.hash_scheme)
+        self._max_batch = config.max_batch
         return config.salt
 
     def mark_catch_up(self) -> None:
@@ -203,7 +205,7 @@ class SharingPipeline:
             sender = OutboxSender(
                 self._sessions,
                 client,
-                batch_size=100,
+                batch_size=self._max_batch,
                 batch_key=batch_key,
                 errors=(ServiceError,),
                 clock=self._clock,

@@ -48,6 +48,7 @@ class CaptureService:
     fail_posts: bool = False  # answer 503 to every POST (config still works)
     latency: float = 0.0  # seconds between applying a POST and answering it
     replays: int = 0  # requests whose Idempotency-Key was already applied
+    refuse_orders: set[str] = field(default_factory=set)  # 422 for a batch holding one
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     outcomes: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     applied_keys: list[str] = field(default_factory=list)
@@ -131,6 +132,10 @@ class CaptureService:
             return status, answer
 
     def _apply(self, path: str, body: dict[str, Any], key: str) -> tuple[int, dict[str, Any]]:
+        if path == "/v1/orders/score" and any(
+            o["order_id"] in self.refuse_orders for o in body["orders"]
+        ):
+            return 422, {"error": {"code": "invalid", "message": "orders.0.total: invalid"}}
         if path == "/v1/orders/score":
             results = []
             for order in body["orders"]:

@@ -120,28 +120,69 @@ class OutboxSender:
                 batch = outbox_repo.due(session, store_id, kind, limit=self._batch, now=now)
             if not batch:
                 return True
-            key = self._batch_key([item.idempotency_key for item in batch])
-            bodies = [item.body for item in batch]
             try:
-                if kind == "order":
-                    results = list(self._transport.score(bodies, idempotency_key=key))
-                else:
-                    self._transport.outcomes(bodies, idempotency_key=key)
-                    results = []
+                self._send(store_id, kind, batch, summary, now)
             except self._errors as exc:
                 message = str(getattr(exc, "message", type(exc).__name__))
-                self._failed(batch, message, now)
+                if getattr(exc, "retryable", True) or len(batch) == 1:
+                    self._failed(batch, message, now)
+                    summary.error = message
+                    return False
+                # The service refused the batch itself (a 4xx): find the item it refuses,
+                # one by one, so one bad payload does not hold back every other order.
+                if not self._send_one_by_one(store_id, kind, batch, summary, now):
+                    return False
+
+    def _send(
+        self,
+        store_id: int,
+        kind: OutboxKind,
+        batch: Sequence[OutboxRecord],
+        summary: PushSummary,
+        now: datetime,
+    ) -> None:
+        """Send one batch; on acknowledgement mark it sent and keep the scores."""
+        key = self._batch_key([item.idempotency_key for item in batch])
+        bodies = [item.body for item in batch]
+        if kind == "order":
+            results = list(self._transport.score(bodies, idempotency_key=key))
+        else:
+            self._transport.outcomes(bodies, idempotency_key=key)
+            results = []
+        with self._sessions.begin() as session:
+            outbox_repo.mark_sent(session, [item.id for item in batch], at=self._clock())
+            if results:
+                outbox_repo.save_scores(session, store_id, _scores(batch, results, now))
+        if kind == "order":
+            summary.orders_sent += len(batch)
+            summary.scored += len(results)
+        else:
+            summary.outcomes_sent += len(batch)
+
+    def _send_one_by_one(
+        self,
+        store_id: int,
+        kind: OutboxKind,
+        batch: Sequence[OutboxRecord],
+        summary: PushSummary,
+        now: datetime,
+    ) -> bool:
+        """Send items singly; refused ones wait the longest delay. False: stop pushing."""
+        for item in batch:
+            try:
+                self._send(store_id, kind, [item], summary, now)
+            except self._errors as exc:
+                message = str(getattr(exc, "message", type(exc).__name__))
                 summary.error = message
-                return False
-            with self._sessions.begin() as session:
-                outbox_repo.mark_sent(session, [item.id for item in batch], at=self._clock())
-                if results:
-                    outbox_repo.save_scores(session, store_id, _scores(batch, results, now))
-            if kind == "order":
-                summary.orders_sent += len(batch)
-                summary.scored += len(results)
-            else:
-                summary.outcomes_sent += len(batch)
+                if getattr(exc, "retryable", True):
+                    self._failed([item], message, now)
+                    return False
+                with self._sessions.begin() as session:
+                    outbox_repo.mark_failed(
+                        session, [item.id], error=message, retry_at=now + MAX_RETRY_DELAY
+                    )
+                log.warning("The scoring service refused one queued payload; it waits")
+        return True
 
     def _failed(self, batch: Sequence[OutboxRecord], message: str, now: datetime) -> None:
         attempts = max(item.attempts for item in batch)
