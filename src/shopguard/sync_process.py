@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from shopguard.woo.sync import SyncProgress, SyncSummary
 log = logging.getLogger(__name__)
 
 _POLL_SECONDS = 0.1
+_BACKGROUND_NICENESS = 10
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,9 @@ def _child_main(
     from shopguard.sharing import SharingPipeline
     from shopguard.store.db import open_database
 
+    # Background work: let the window's process have the CPU first (2-core laptops).
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(_BACKGROUND_NICENESS)
     cancel = threading.Event()
 
     def watch_stop() -> None:

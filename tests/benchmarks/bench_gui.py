@@ -219,6 +219,8 @@ def _child_store(orders: int, latency: float) -> Iterator[tuple[str, Credentials
 
 
 def _serve_store(conn: Connection, orders: int, latency: float) -> None:
+    # A real store runs on another machine; at least let its CPU work come after ours.
+    os.nice(10)
     with DemoStore(orders=orders, seed=1) as store:
         store.faults.latency = latency
         conn.send((store.url, *store.credentials))
