@@ -7,26 +7,8 @@ import re
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
-from shopguard.store.records import OrderRecord
+from shopguard.store.records import PII_FIELDS, OrderRecord
 
-PII_FIELDS = (
-    "billing_first_name",
-    "billing_last_name",
-    "billing_company",
-    "billing_email",
-    "billing_phone",
-    "billing_address_1",
-    "billing_address_2",
-    "billing_postcode",
-    "shipping_first_name",
-    "shipping_last_name",
-    "shipping_company",
-    "shipping_phone",
-    "shipping_address_1",
-    "shipping_address_2",
-    "shipping_postcode",
-    "customer_note",
-)
 MIN_LENGTH = 4  # shorter values occur by chance in hex digests, dates and totals
 # Words the payload's own structure contains: a customer called "Name" (or "Orde") is not
 # leaked by the key "name" (or "order_id").
