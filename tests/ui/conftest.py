@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import keyring
 import pytest
 from PySide6.QtCore import QThreadPool
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from shopguard.paths import AppPaths, resolve_paths
 from shopguard.services import (
     ClientOptions,
     OrderQueryService,
     StoreService,
     default_client_factory,
 )
-from shopguard.store.db import open_database
 from shopguard.store.repositories import stores as store_repo
 from shopguard.ui.tasks import TaskRunner
 from tests.helpers.memory_keyring import MemoryKeyring
@@ -32,26 +28,6 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def paths(tmp_path: Path) -> AppPaths:
-    """An isolated profile under tmp_path."""
-    return resolve_paths(tmp_path / "profile")
-
-
-@pytest.fixture
-def database(paths: AppPaths) -> Iterator[tuple[Engine, sessionmaker[Session]]]:
-    """A migrated database and its session factory."""
-    engine, sessions = open_database(paths)
-    yield engine, sessions
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(database: tuple[Engine, sessionmaker[Session]]) -> sessionmaker[Session]:
-    """The session factory of a fresh database."""
-    return database[1]
 
 
 @pytest.fixture
