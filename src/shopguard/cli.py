@@ -398,8 +398,7 @@ def _cmd_push(args: argparse.Namespace, paths: AppPaths) -> int:
 
     _engine, sessions = open_database(paths)
     pipeline = SharingPipeline(sessions, paths)
-    salt = pipeline.fetch_salt()
-    pipeline.catch_up(salt)
+    pipeline.ready()
     with sessions() as session:
         stores = store_repo.list_stores(session)
     failed = False

@@ -222,8 +222,7 @@ class StoreService:
         if self._sharing is None or self._sharing.settings() is None:
             return None, ""
         try:
-            salt = self._sharing.fetch_salt(cancel)
-            self._sharing.catch_up(salt)
+            salt = self._sharing.ready(cancel)
         except (ServiceError, ServiceSettingsError) as exc:
             self._sharing.mark_catch_up()
             return None, f"Scoring service not used this time: {exc.message}"

@@ -106,6 +106,7 @@ class SharingPipeline:
         finally:
             client.close()
         _check_scheme(config.hash_scheme)
+        self._max_batch = config.max_batch
         in_keyring = save_secret(settings, secret.strip())
         save_settings(self._paths.config, settings)
         count = self.backfill(config.salt)
@@ -132,6 +133,16 @@ class SharingPipeline:
         _check_scheme(config.hash_scheme)
         self._max_batch = config.max_batch
         return config.salt
+
+    def ready(self, cancel: threading.Event | None = None) -> Salt:
+        """Fetch the salt and queue whatever earlier offline runs owe: before a sync or push.
+
+        Raises:
+            ServiceError, ServiceSettingsError
+        """
+        salt = self.fetch_salt(cancel)
+        self.catch_up(salt)
+        return salt
 
     def mark_catch_up(self) -> None:
         """Orders may change without being queued (no salt this run): catch up later."""

@@ -388,7 +388,7 @@ class WooClient:
         if 300 <= status < 400:
             raise self._redirected(response.headers.get("Location", ""))
         if status in RETRY_STATUSES:
-            error = self._status_error(status, response)
+            error = self._status_error(status)
             raise _Retryable(error, _retry_after(response.headers.get("Retry-After")))
         body = self._decode(response, raw)
         return _Answer(status, response.headers, body)
@@ -552,7 +552,7 @@ class WooClient:
             self._route_checked = True
             return True
 
-    def _status_error(self, status: int, response: requests.Response) -> WooError:
+    def _status_error(self, status: int) -> WooError:
         if status == 429:
             return RateLimited(status=429)
         return ServerError(_server_error_message(status, self._host), status=status)
