@@ -23,14 +23,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from shopguard.backfill import backfill_store, encode_records
 from shopguard.paths import AppPaths
 from shopguard.privacy.hashing import HASH_SCHEME, Salt
 from shopguard.privacy.outbox import OutboxSender, PushSummary
-from shopguard.privacy.payload import (
-    build_order_payload,
-    build_outcome_payload,
-    outcome_for_status,
-)
 from shopguard.scoring.service_client import ServiceClient, ServiceError, batch_key
 from shopguard.scoring.settings import (
     ServiceSettings,
@@ -43,7 +39,6 @@ from shopguard.scoring.settings import (
 )
 from shopguard.store.records import OrderRecord
 from shopguard.store.repositories import events as event_repo
-from shopguard.store.repositories import orders as order_repo
 from shopguard.store.repositories import outbox as outbox_repo
 from shopguard.store.repositories import stores as store_repo
 
@@ -174,31 +169,26 @@ class SharingPipeline:
 
         return hook
 
-    def backfill(self, salt: Salt, *, chunk: int = 2000) -> int:
-        """Queue every stored order (within retention) whose payload is not queued yet."""
+    def backfill(self, salt: Salt, *, workers: int | None = None) -> int:
+        """Queue every stored order (within retention) whose payload is not queued yet.
+
+        Big shops are encoded in worker processes (see ``shopguard.backfill``).
+        """
         cutoff = self._clock() - RETENTION
         settings = self._require_settings()
         queued = 0
         with self._sessions() as session:
             stores = store_repo.list_stores(session)
         for store in stores:
-            offset = 0
-            while True:
-                with self._sessions.begin() as session:
-                    records = order_repo.list_orders(
-                        session,
-                        store.id,
-                        sort="number",
-                        descending=False,
-                        offset=offset,
-                        limit=chunk,
-                    )
-                    if not records:
-                        break
-                    queued += enqueue_orders(
-                        session, store.id, records, salt, store.default_country, cutoff
-                    )
-                offset += len(records)
+            queued += backfill_store(
+                self._sessions,
+                self._paths.database_url,
+                store.id,
+                store.default_country,
+                salt,
+                cutoff,
+                workers=workers,
+            )
             if store.url not in settings.backfilled:
                 settings = replace(settings, backfilled=(*settings.backfilled, store.url))
         save_settings(self._paths.config, settings)
@@ -247,21 +237,9 @@ def enqueue_orders(
 
     Returns how many order payloads were queued (outcomes are not counted).
     """
-    recent = [r for r in records if r.date_created_gmt >= cutoff and r.status != "trash"]
-    queued = outbox_repo.enqueue(
-        session,
-        store_id,
-        "order",
-        [(r.woo_id, build_order_payload(r, salt, default_country=default_country)) for r in recent],
-    )
-    outcomes = []
-    for r in recent:
-        outcome = outcome_for_status(r.status)
-        if outcome:
-            outcomes.append(
-                (r.woo_id, build_outcome_payload(r.woo_id, outcome, r.date_modified_gmt))
-            )
-    outbox_repo.enqueue(session, store_id, "outcome", outcomes)
+    chunk = encode_records(records, salt, default_country, cutoff)
+    queued = outbox_repo.enqueue_encoded(session, store_id, "order", chunk.orders)
+    outbox_repo.enqueue_encoded(session, store_id, "outcome", chunk.outcomes)
     return queued
 
 

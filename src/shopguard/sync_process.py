@@ -113,7 +113,9 @@ def prepare() -> None:
     if "forkserver" in multiprocessing.get_all_start_methods():
         from multiprocessing import forkserver
 
-        forkserver.set_forkserver_preload(["shopguard.services", "shopguard.sharing"])
+        forkserver.set_forkserver_preload(
+            ["shopguard.services", "shopguard.sharing", "shopguard.backfill"]
+        )
         forkserver.ensure_running()
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shopguard.privacy.hashing import InvalidSalt, Salt, digest
+from shopguard.privacy.hashing import IDENTIFIER_KINDS, IdentifierKind, InvalidSalt, Salt, digest
 from shopguard.privacy.normalize import (
     Address,
     choose_address,
@@ -154,3 +157,12 @@ def test_name_normalization_ignores_case(first: str, last: str) -> None:
 def test_greek_mobiles_in_any_spacing_normalize_the_same(raw: str) -> None:
     spaced = " ".join(raw)
     assert normalize_phone(raw, "GB") == normalize_phone(spaced, "GR")
+
+
+@given(st.binary(min_size=32, max_size=32), st.sampled_from(IDENTIFIER_KINDS), st.text(min_size=1))
+def test_digest_is_hmac_sha256_of_kind_and_text(
+    key: bytes, kind: IdentifierKind, text: str
+) -> None:
+    """The precomputed-pad digest agrees with the standard library's HMAC, to the bit."""
+    message = f"{kind}:{text}".encode()
+    assert digest(Salt(key), kind, text) == hmac.new(key, message, hashlib.sha256).hexdigest()

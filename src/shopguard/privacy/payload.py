@@ -44,6 +44,12 @@ _KNOWN_CODES = frozenset(
 
 def identifiers(order: OrderRecord, salt: Salt, *, default_country: str = "") -> dict[str, str]:
     """The v1 digests of the order's email, phone, name and address (those that normalize)."""
+    return _identifiers(order, _chosen_address(order), salt, default_country)
+
+
+def _identifiers(
+    order: OrderRecord, chosen: Address, salt: Salt, default_country: str
+) -> dict[str, str]:
     out: dict[str, str] = {}
     email = normalize_email(order.billing_email)
     if email:
@@ -55,7 +61,7 @@ def identifiers(order: OrderRecord, salt: Salt, *, default_country: str = "") ->
     name = normalize_name(order.billing_first_name, order.billing_last_name)
     if name:
         out["name"] = digest(salt, "name", name)
-    address = normalize_address(_chosen_address(order))
+    address = normalize_address(chosen)
     if address:
         out["address"] = digest(salt, "address", address)
     return out
@@ -75,7 +81,7 @@ def build_order_payload(
         "payment_method": _code(order.payment_method, personal),
         "shipping_method": _code(order.shipping_method, personal),
         "status": _code(order.status, personal),
-        "identifiers": identifiers(order, salt, default_country=default_country),
+        "identifiers": _identifiers(order, chosen, salt, default_country),
         "hash_scheme": HASH_SCHEME,
     }
     city = safe_city(chosen.city, order, personal)
@@ -101,7 +107,8 @@ def safe_city(city: str, order: OrderRecord, personal: _Personal | None = None) 
         return None
     if sum(ch.isdigit() for ch in text) > _MAX_DIGITS:
         return None
-    if not set(fold(text)).isdisjoint((personal or _Personal(order)).tokens):
+    words = {t for t in fold(text) if not t.isdigit()}  # house numbers are not personal
+    if (personal or _Personal(order)).shares_a_word(words):
         return None
     return text
 
@@ -126,11 +133,15 @@ class _Personal:
             o.customer_note,
         )
 
-    @cached_property
-    def tokens(self) -> frozenset[str]:
-        """Every word of names, company, street lines and email user (house numbers out)."""
-        # Field by field: names repeat across orders, so their folds come from the cache.
-        return frozenset(t for f in self._fields[:-1] for t in fold(f) if not t.isdigit())
+    def shares_a_word(self, words: set[str]) -> bool:
+        """Whether any of these folded words is a word of a name, company, street line or
+        email user (the note is left out: it is free text about anything)."""
+        # Field by field, no set of all words: folds of repeated names come from the cache.
+        if words:
+            for f in self._fields[:-1]:
+                if f and not words.isdisjoint(fold(f)):
+                    return True
+        return False
 
     @cached_property
     def values(self) -> frozenset[str]:

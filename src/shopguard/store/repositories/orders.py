@@ -175,6 +175,27 @@ def list_orders(
     return [OrderRecord(*row) for row in session.execute(query)]
 
 
+def order_ids(
+    session: Session, store_id: int, *, created_since: datetime | None = None
+) -> list[int]:
+    """The store's WooCommerce order ids in ascending order, trashed orders left out."""
+    query = select(Order.woo_id).where(Order.store_id == store_id, Order.status != "trash")
+    if created_since is not None:
+        query = query.where(Order.date_created_gmt >= created_since)
+    return list(session.scalars(query.order_by(Order.woo_id)))
+
+
+def orders_between(session: Session, store_id: int, first: int, last: int) -> list[OrderRecord]:
+    """The orders whose WooCommerce ids lie in ``first..last`` (inclusive), by id."""
+    query = (
+        select(*(getattr(Order, n) for n in ORDER_FIELDS))
+        .where(Order.store_id == store_id, Order.woo_id.between(first, last))
+        .order_by(Order.woo_id)
+    )
+    # Core rows straight from the connection: no ORM loading for a plain column select.
+    return [OrderRecord(*row) for row in session.connection().execute(query)]
+
+
 def get_order(session: Session, store_id: int, woo_id: int) -> OrderRecord | None:
     """One order by its WooCommerce id, or None."""
     query = select(*(getattr(Order, n) for n in ORDER_FIELDS)).where(

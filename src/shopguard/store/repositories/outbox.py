@@ -18,9 +18,11 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from shopguard.store import bulk
 from shopguard.store.models import OrderScore, OutboxItem
 
 OutboxKind = Literal["order", "outcome"]
+_OUTBOX = OutboxItem.metadata.tables["outbox"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,13 +75,28 @@ def enqueue(
 
     Returns how many were queued. Caller owns the transaction.
     """
-    when = now or datetime.now(UTC)
-    prepared = [(woo_id, *encode(payload)) for woo_id, payload in items]
-    if not prepared:
+    encoded = [(woo_id, *encode(payload)) for woo_id, payload in items]
+    return enqueue_encoded(session, store_id, kind, encoded, now=now)
+
+
+def enqueue_encoded(
+    session: Session,
+    store_id: int,
+    kind: OutboxKind,
+    items: Sequence[tuple[int, str, str]],
+    *,
+    now: datetime | None = None,
+) -> int:
+    """Like ``enqueue``, for payloads already ``encode``d: (order id, text, digest).
+
+    The back-fill encodes in worker processes and writes here.
+    """
+    if not items:
         return 0
-    latest = _latest_digests(session, store_id, kind, [woo_id for woo_id, _, _ in prepared])
+    when = now or datetime.now(UTC)
+    latest = _latest_digests(session, store_id, kind, [woo_id for woo_id, _, _ in items])
     rows = []
-    for woo_id, text, digest in prepared:
+    for woo_id, text, digest in items:
         if latest.get(woo_id) == digest:
             continue
         latest[woo_id] = digest
@@ -98,8 +115,7 @@ def enqueue(
                 "sent_at": None,
             }
         )
-    if rows:
-        session.execute(sqlite_insert(OutboxItem.metadata.tables["outbox"]), rows)
+    bulk.insert_rows(session, _OUTBOX, rows)
     return len(rows)
 
 
