@@ -126,6 +126,7 @@ class Order(Base):
     shipping_country: Mapped[str] = mapped_column(String(2), default="")
 
     customer_note: Mapped[str] = mapped_column(Text, default="")
+    date_completed_gmt: Mapped[datetime | None]
     synced_at: Mapped[datetime]
     # Set when the customer's raw fields were erased here (a data-subject request or
     # retention); later syncs keep them blank even if the store still has them.

@@ -49,6 +49,9 @@ class OrderRecord:
     shipping_postcode: str = ""
     shipping_country: str = ""
     customer_note: str = ""
+    # When the order was marked completed (WooCommerce sets it; often None): the delivery
+    # date a "delivered" outcome reports, where date_modified_gmt moves on any later edit.
+    date_completed_gmt: datetime | None = None
 
     @property
     def customer_name(self) -> str:

@@ -39,6 +39,7 @@ def _text(section: Mapping[str, Any], key: str, limit: int = 300) -> str:
 LISTING_FIELDS = ",".join(
     (
         *("id", "number", "status", "currency", "date_created_gmt", "date_modified_gmt"),
+        "date_completed_gmt",
         *("total", "payment_method", "payment_method_title", "customer_id", "customer_note"),
         *("billing", "shipping", "shipping_lines.method_id", "shipping_lines.method_title"),
         "line_items.quantity",
@@ -67,6 +68,8 @@ def order_from_json(data: Mapping[str, Any]) -> OrderRecord:
     created = parse_gmt(data.get("date_created_gmt"))
     modified_raw = data.get("date_modified_gmt")
     modified = parse_gmt(modified_raw) if modified_raw else created
+    completed_raw = data.get("date_completed_gmt")
+    completed = parse_gmt(completed_raw) if completed_raw else None
     billing: Mapping[str, Any] = data.get("billing") or {}
     shipping: Mapping[str, Any] = data.get("shipping") or {}
     shipping_lines = data.get("shipping_lines") or []
@@ -117,4 +120,5 @@ def order_from_json(data: Mapping[str, Any]) -> OrderRecord:
         shipping_postcode=_text(shipping, "postcode", 40),
         shipping_country=_text(shipping, "country", 2).upper(),
         customer_note=_text(data, "customer_note", 5000),
+        date_completed_gmt=completed,
     )
