@@ -1,0 +1,1 @@
+"""Data shipped with ShopGuard: assessment templates and worked examples, fonts."""
