@@ -36,3 +36,21 @@ def test_no_absolute_paths_of_a_developer_machine() -> None:
         if any(marker in text for marker in _MARKERS):
             offenders.append(name)
     assert offenders == []
+
+
+def test_only_the_ui_imports_qt_widgets() -> None:
+    """PDF rendering in the core may use QtGui, never widgets (import-linter sees only
+    the top-level PySide6 package, so this is checked by name). The GUI's entry point
+    (app.py) and ui/ are the widget side."""
+    package = ROOT / "src" / "shopguard"
+    core = {"woo", "store", "privacy", "scoring", "compliance", "assessments", "server", "demo"}
+    offenders = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if path.relative_to(package).parts[0] in core
+        and any(
+            widget in path.read_text(encoding="utf-8")
+            for widget in ("QtWidgets", "QtPrintSupport", "QtPdfWidgets")
+        )
+    ]
+    assert offenders == []

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from shopguard import __version__
+from shopguard import __version__, cli_assessments
 from shopguard.paths import AppPaths, resolve_paths
 from shopguard.scoring.service_client import ServiceError
 from shopguard.scoring.settings import ServiceSettingsError
@@ -117,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="check this computer (and a store) and say what to fix")
     doctor.add_argument("--url", help="also check this store's connection")
     _add_common(doctor)
+    cli_assessments.add_parsers(sub, _add_common)
     return parser
 
 
@@ -435,4 +436,7 @@ _COMMANDS = {
     "doctor": _cmd_doctor,
     "service": _cmd_service,
     "push": _cmd_push,
+    "assessments": cli_assessments.cmd_assessments,
+    "export": cli_assessments.cmd_export,
+    "import-assessment": cli_assessments.cmd_import,
 }

@@ -217,3 +217,39 @@ class OrderScore(Base):
     reasons: Mapped[str] = mapped_column(Text, default="[]")
     model: Mapped[str] = mapped_column(String(40), default="")
     scored_at: Mapped[datetime]
+
+
+class AssessmentRow(Base):
+    """An assessment (LIA or DPIA) and its working draft.
+
+    ``draft`` is the autosaved JSON of the draft (answers, which of them are still
+    suggestions, the evidence behind the suggestions); None when the latest version is
+    complete and nothing has been edited since.
+    """
+
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[str] = mapped_column(String(60))
+    title: Mapped[str] = mapped_column(String(200))
+    review_months: Mapped[int]
+    draft: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class AssessmentVersionRow(Base):
+    """A completed, frozen version of an assessment; the database refuses to change it."""
+
+    __tablename__ = "assessment_versions"
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "number", name="uq_assessment_versions_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    content: Mapped[str] = mapped_column(Text)  # canonical JSON, what content_hash covers
+    content_hash: Mapped[str] = mapped_column(String(64))
+    completed_at: Mapped[datetime]
+    review_due: Mapped[datetime]

@@ -1,8 +1,8 @@
 """The PySide6 user interface: widgets, Qt models and the task runner.
 
-Importing it first guards the interpreter against a PySide6 refcount bug (see pyside_fix).
+Importing it first guards the interpreter against a PySide6 refcount bug (see shopguard.pyside_fix).
 """
 
-from shopguard.ui.pyside_fix import protect_singletons
+from shopguard.pyside_fix import protect_singletons
 
 protect_singletons()

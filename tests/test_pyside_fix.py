@@ -7,7 +7,7 @@ import sys
 import pytest
 from PySide6.QtCore import QObject, Signal
 
-from shopguard.ui.pyside_fix import protect_singletons
+from shopguard.pyside_fix import protect_singletons
 
 pytestmark = pytest.mark.gui
 
