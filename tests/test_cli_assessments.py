@@ -63,7 +63,7 @@ def test_export_pdf_writes_a_pdf(tmp_path: Path) -> None:
     pdf = tmp_path / "lia.pdf"
     done = run(data, "export", "lia", "--pdf", str(pdf))
     assert done.returncode == 0, done.stderr
-    assert "the draft (not completed)" in done.stdout
+    assert "the draft, not completed yet" in done.stdout
     assert pdf.read_bytes().startswith(b"%PDF-")
 
 

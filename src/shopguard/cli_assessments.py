@@ -127,8 +127,8 @@ def cmd_export(args: argparse.Namespace, paths: AppPaths) -> int:
         render_pdf(document, args.pdf)
     except OSError as exc:
         return _fail(f"Could not write {args.pdf}: {exc.strerror or exc}.")
-    state = f"version {document.version}" if document.version else "the draft (not completed)"
-    print(f"Wrote {args.pdf} ({state})")
+    state = f"version {document.version}" if document.version else "the draft, not completed yet"
+    print(f"Wrote {args.pdf}: {state}")
     return EXIT_OK
 
 

@@ -323,3 +323,11 @@ def test_a_bad_import_is_refused_and_nothing_is_stored(
     with pytest.raises(AssessmentError, match=message):
         service.import_json(change(exported))
     assert len(service.summaries()) == before
+
+
+def test_the_pdf_names_the_controller_the_owner_gave(service: AssessmentService) -> None:
+    new_id = service.create("ico-dpia")
+    assert service.document(new_id).organisation == "Anna's Shop"  # the connected store
+    answers = dict(service.open(new_id).draft.answers)
+    service.save_draft(new_id, {**answers, "controller.name": " Anna Shop Ltd "}, frozenset())
+    assert service.document(new_id).organisation == "Anna Shop Ltd"

@@ -38,6 +38,7 @@ from shopguard.store.repositories import stores as store_repo
 
 REVIEW_SOON_DAYS = 30  # "review due" this long before the date; "overdue" after it
 MAX_TITLE = 200
+CONTROLLER_KEY = "controller.name"
 
 
 class AssessmentError(Exception):
@@ -381,7 +382,7 @@ class AssessmentService:
             draft, info = portable.parse_draft(stored.content), chosen
         return Document(
             template=opened.template,
-            organisation=self._organisation(),
+            organisation=_controller(draft.answers) or self._organisation(),
             title=opened.title,
             version=info.number if info else None,
             status=status_of(info, today) if info else "draft",
@@ -491,6 +492,12 @@ def _pick_version(opened: Opened, version: int | None) -> VersionInfo | None:
     raise AssessmentError(
         f"{opened.title!r} has no version {version} (completed versions: {numbers})."
     )
+
+
+def _controller(answers: Mapping[str, Any]) -> str:
+    """The controller's name where the template asks for it (the DPIA's first question)."""
+    name = answers.get(CONTROLLER_KEY)
+    return name.strip() if isinstance(name, str) else ""
 
 
 def _completed_by(template: Template, answers: Mapping[str, Any]) -> str:
