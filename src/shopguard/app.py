@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy.orm import Session, sessionmaker
 
 from shopguard import __version__, sync_process
+from shopguard.assessments import service as assessment_service
 from shopguard.paths import AppPaths, resolve_paths
 from shopguard.services import (
     ClientFactory,
@@ -31,6 +32,7 @@ from shopguard.sharing import SharingPipeline
 from shopguard.store.db import open_database
 from shopguard.store.migrate import DatabaseError
 from shopguard.sync_process import ChildSyncOptions, sync_in_child
+from shopguard.ui.gc_guard import MainThreadCollector
 from shopguard.ui.main_window import MainWindow
 from shopguard.ui.orders_page import CredentialsProvider
 from shopguard.ui.style import STYLE_SHEET
@@ -134,6 +136,7 @@ def build_main_window(
         paths=paths,
         queries=OrderQueryService(session_factory),
         store_service=store_service,
+        assessments=assessment_service.for_profile(session_factory, paths.config),
         network_tasks=network_tasks,
         db_tasks=db_tasks,
         credentials_provider=credentials_provider,
@@ -164,6 +167,8 @@ def run_gui(paths: AppPaths, *, demo: bool = False) -> int:
     assert isinstance(app, QApplication)
     configure_application(app)
     with contextlib.ExitStack() as stack:
+        collector = MainThreadCollector(app)  # Qt garbage is freed on the GUI thread only
+        stack.callback(collector.stop)
         provider: CredentialsProvider = resolve_credentials
         demo_store = None
         if demo:

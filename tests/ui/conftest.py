@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 
 import keyring
@@ -86,3 +87,16 @@ def queries(sessions: sessionmaker[Session]) -> OrderQueryService:
 def store_service(sessions: sessionmaker[Session]) -> StoreService:
     """Connect and sync against the test database, with the app's default client options."""
     return StoreService(sessions, default_client_factory(ClientOptions(timeout=(5.0, 30.0))))
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_gui_thread() -> Iterator[None]:
+    """As the app does (shopguard.ui.gc_guard): no automatic collection while a test's pool
+    threads run, so Qt objects left in cycles by one test are never destroyed on a pool
+    thread in the next; the test's garbage is collected here, on the GUI thread."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    yield
+    gc.collect()
+    if was_enabled:
+        gc.enable()

@@ -156,7 +156,8 @@ class AssessmentService:
     ) -> int:
         """Start an assessment from a template or a worked example; returns its id.
 
-        Questions that name a suggestion are pre-filled from the shop's live data.
+        Unanswered questions that name a suggestion are pre-filled from the shop's live
+        data; the figures read are kept as the assessment's evidence either way.
 
         Raises:
             AssessmentError: unknown template or example, or the example is for another
@@ -179,14 +180,14 @@ class AssessmentService:
             facts = self._facts()
             evidence = facts.evidence()
             for q in template.questions():
-                text = suggest(q.suggest, facts) if q.suggest and q.type == "text" else None
-                if not text:
+                # A worked example's own answer stays: it was written for its purpose, and a
+                # suggestion about, say, the scoring service would be off-topic in it.
+                if is_answered(q, answers.get(q.key)):
                     continue
-                current = answers.get(q.key)
-                if is_answered(q, current):
-                    text = f"{current}\n\nFrom your shop's data: {text}"
-                answers[q.key] = text
-                suggested.add(q.key)
+                text = suggest(q.suggest, facts) if q.suggest and q.type == "text" else None
+                if text:
+                    answers[q.key] = text
+                    suggested.add(q.key)
         name = _title(title or (start.title if start else template.title))
         draft = Draft(answers, frozenset(suggested), evidence)
         now = self._clock()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from shopguard.paths import AppPaths
 from shopguard.store.records import StoreRecord
+from shopguard.ui.assessments_page import AssessmentsPage
 from shopguard.ui.connect_dialog import ConnectDialog, connection_notes
 from shopguard.ui.messages import error_text
 from shopguard.ui.models.stores_model import StoresModel, store_title
@@ -29,6 +30,7 @@ from shopguard.ui.tasks import TaskRunner
 from shopguard.woo.credentials import Credentials
 
 if TYPE_CHECKING:
+    from shopguard.assessments.service import AssessmentService
     from shopguard.services import OrderQueryService, StoreService
     from shopguard.woo.client import ConnectionInfo
 
@@ -49,20 +51,16 @@ PLANNED_SCREENS: tuple[tuple[str, str], ...] = (
         "Here you will mark age-restricted products (such as alcohol) and see which orders "
         "need an age check before you ship them.",
     ),
-    (
-        "Assessments",
-        "Here you will prepare your legitimate-interest (LIA) and data-protection impact "
-        "(DPIA) assessments, with the facts ShopGuard knows about your shop filled in.",
-    ),
 )
 
 SIDEBAR_WIDTH = 170
 
-SCREENS = ("Orders", *(name for name, _ in PLANNED_SCREENS), "Settings")
+SCREENS = ("Orders", *(name for name, _ in PLANNED_SCREENS), "Assessments", "Settings")
 
 
 class MainWindow(QMainWindow):
-    """ShopGuard's window: sidebar navigation over the Orders, planned and Settings screens.
+    """ShopGuard's window: sidebar navigation over Orders, the planned screens, Assessments
+    and Settings.
 
     Signals:
         store_added(object): a store was connected from the window (a ``StoreRecord``).
@@ -76,6 +74,7 @@ class MainWindow(QMainWindow):
         paths: AppPaths,
         queries: OrderQueryService,
         store_service: StoreService,
+        assessments: AssessmentService,
         network_tasks: TaskRunner,
         db_tasks: TaskRunner,
         credentials_provider: CredentialsProvider,
@@ -104,10 +103,14 @@ class MainWindow(QMainWindow):
         self.settings_page = SettingsPage(
             paths=paths, stores=self.stores, tasks=network_tasks, demo=demo
         )
+        self.assessments_page = AssessmentsPage(
+            service=assessments, db_tasks=db_tasks, work_tasks=network_tasks
+        )
         self.pages = QStackedWidget()
         self.pages.addWidget(self.orders_page)
         for name, purpose in PLANNED_SCREENS:
             self.pages.addWidget(PlaceholderPage(name, purpose))
+        self.pages.addWidget(self.assessments_page)
         self.pages.addWidget(self.settings_page)
 
         self.sidebar = QListWidget()
@@ -234,4 +237,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.orders_page.shutdown()
+        self.assessments_page.shutdown()
         super().closeEvent(event)
