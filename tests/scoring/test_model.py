@@ -5,12 +5,15 @@ It lives in shopguard.scoring.model; these tests sit with the server's for now.
 
 from __future__ import annotations
 
+import math
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from shopguard.scoring.model import (
+    FEATURES,
     MODEL_VERSION,
     Activity,
     KindHistory,
@@ -22,6 +25,7 @@ from shopguard.scoring.model import (
     Tally,
     assess,
     band_for,
+    features,
 )
 
 KINDS = frozenset({"email", "phone", "name", "address"})
@@ -126,6 +130,55 @@ def test_order_facts_move_the_score_with_reasons() -> None:
     assert any(r.code == "linked_identities" for r in linked.reasons)
     place = assess(ModelInput(facts(), place=PlaceHistory("Patra", delivered=60, failed=40)))
     assert next(r for r in place.reasons if r.code == "place_history").weight > 0
+
+
+def _logit(p: float | None) -> float:
+    assert p is not None
+    return math.log(p / (1 - p))
+
+
+def test_any_method_but_cod_is_paid_in_advance_and_an_unknown_one_sits_halfway() -> None:
+    cod, stripe, viva, other = (
+        assess(ModelInput(facts(method))) for method in ("cod", "stripe", "vivawallet", "other")
+    )
+    assert viva.p_fail == stripe.p_fail
+    assert any(r.code == "prepaid" and r.text == "Paid in advance." for r in viva.reasons)
+    assert not any(r.code in ("cod", "prepaid") for r in other.reasons)
+    middle = (_logit(cod.p_fail) + _logit(stripe.p_fail)) / 2
+    assert abs(_logit(other.p_fail) - middle) < 0.01
+
+
+def test_the_score_is_the_weighted_sum_of_the_features() -> None:
+    data = ModelInput(
+        facts(total=30.0, median=50.0),
+        SubjectHistory(own=network(0, delivered=2), network=network(1, delivered=1)),
+        Activity(own_orders_24h=1, network_orders_24h=1, network_shops_24h=1, emails_per_phone=4),
+        PlaceHistory("Patra", delivered=70, failed=30),
+    )
+    config = ModelConfig()
+    x = features(data, config)
+    assert set(x) == set(FEATURES)
+    log_odds = sum(getattr(config.weights, name) * value for name, value in x.items())
+    p = assess(data, config).p_fail
+    assert p == pytest.approx(1 / (1 + math.exp(-log_odds)), abs=1e-4)
+    codes = {r.code for r in assess(data, config).reasons}
+    assert {"low_value", "recent_orders", "linked_identities"} <= codes
+
+
+def test_a_cheap_order_and_a_single_recent_order_are_said_in_words() -> None:
+    result = assess(
+        ModelInput(
+            facts(total=20.0, median=50.0),
+            activity=Activity(network_orders_24h=1, network_shops_24h=1),
+        )
+    )
+    texts = {r.code: r.text for r in result.reasons}
+    assert texts["low_value"] == (
+        "The order is below this shop's usual order value (about 40% of it)."
+    )
+    assert texts["recent_orders"] == (
+        "1 other order from this customer in the 24 hours before this one, at 1 other shop."
+    )
 
 
 def test_single_shop_velocity_and_links_alone_cannot_make_high() -> None:

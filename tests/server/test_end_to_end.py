@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from shopguard.privacy.payload import build_order_payload, build_outcome_payload
+from shopguard.scoring.model import MODEL_VERSION
 from shopguard.scoring.service_client import ServiceClient, batch_key
 from tests.helpers.factories import BASE_TIME, make_order
 
@@ -93,7 +94,7 @@ def test_desktop_client_against_the_real_server(server: tuple[str, dict[str, str
         bodies = [json.dumps(build_order_payload(first, config.salt))]
         results = client.score(bodies, idempotency_key=batch_key(["1"]))
         assert [r.order_id for r in results] == ["1"]
-        assert results[0].band in {"low", "medium"} and results[0].model == "sg-1"
+        assert results[0].band in {"low", "medium"} and results[0].model == MODEL_VERSION
         # The same batch again (a resend after a crash): the stored answer comes back.
         assert client.score(bodies, idempotency_key=batch_key(["1"])) == results
         refused = build_outcome_payload(1, "refused", BASE_TIME + timedelta(days=3))

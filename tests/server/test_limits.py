@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
+import requests
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from shopguard.scoring.signing import signed_headers
 from shopguard.server.deps import get_clock
 from shopguard.server.main import create_app
+from shopguard.server.models import RateWindow
+from shopguard.server.ratelimit import WINDOW_SECONDS
 from shopguard.server.settings import ServerSettings
 from tests.server.helpers import (
     BASE,
@@ -33,19 +46,123 @@ def _limited_app(settings: ServerSettings, **changes: Any) -> FastAPI:
     return create_app(ServerSettings(**values))
 
 
+def _window_start() -> datetime:
+    """The start of the current rate-limit window (a whole minute, Unix time)."""
+    now = int(time.time())
+    return datetime.fromtimestamp(now - now % WINDOW_SECONDS, UTC)
+
+
+def _pin_clock(app: FastAPI, moment: datetime) -> None:
+    app.dependency_overrides[get_clock] = lambda: lambda: moment
+
+
 def test_rate_limit_answers_429_with_retry_after(settings: ServerSettings) -> None:
     app = _limited_app(settings, rate_per_minute=3)
     shop = make_shop(app.state.sessions)
     other = make_shop(app.state.sessions)
+    start = _window_start()
+    _pin_clock(app, start + timedelta(seconds=5))
     with TestClient(app) as client:
         signed = SignedClient(client, shop)
         assert [signed.get("/v1/config").status_code for _ in range(3)] == [200] * 3
         limited = signed.get("/v1/config")
         assert limited.status_code == 429
-        assert limited.json()["error"]["code"] == "rate_limited"
-        assert int(limited.headers["Retry-After"]) >= 1
-        # Per shop: another shop is not slowed down.
+        assert limited.json() == {
+            "error": {"code": "rate_limited", "message": ANY},
+        }
+        assert limited.headers["Retry-After"] == "55"  # to the next window
+        assert "55 s" in limited.json()["error"]["message"]
+        # Refused requests are not counted, and the limit is per shop.
+        assert signed.get("/v1/config").status_code == 429
         assert SignedClient(client, other).get("/v1/config").status_code == 200
+        _pin_clock(app, start + timedelta(seconds=59, milliseconds=500))
+        assert signed.get("/v1/config").headers["Retry-After"] == "1"
+        # The next window starts afresh.
+        _pin_clock(app, start + timedelta(seconds=60))
+        assert [signed.get("/v1/config").status_code for _ in range(4)] == [200] * 3 + [429]
+        # Counters of windows before the previous one are pruned.
+        _pin_clock(app, start + timedelta(seconds=120))
+        assert signed.get("/v1/config").status_code == 200
+        with app.state.sessions() as session:
+            rows = session.execute(select(RateWindow.window_start, RateWindow.count)).all()
+    first = int(start.timestamp())
+    assert sorted((row.window_start - first, row.count) for row in rows) == [(60, 3), (120, 1)]
+
+
+def test_two_servers_on_one_database_share_the_limit(settings: ServerSettings) -> None:
+    """Two app instances (separate engines and pools, like two workers) count together."""
+    first = _limited_app(settings, rate_per_minute=10)
+    second = _limited_app(settings, rate_per_minute=10)
+    shop = make_shop(first.state.sessions)
+    start = _window_start()
+    for app in (first, second):
+        _pin_clock(app, start + timedelta(seconds=1))
+    try:
+        with TestClient(first) as one, TestClient(second) as two:
+            clients = [SignedClient(one, shop), SignedClient(two, shop)] * 10
+
+            def send(client: SignedClient) -> int:
+                return int(client.get("/v1/config").status_code)
+
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                statuses = list(pool.map(send, clients))
+            assert sorted(statuses) == [200] * 10 + [429] * 10
+            assert send(SignedClient(one, shop)) == send(SignedClient(two, shop)) == 429
+    finally:
+        first.state.engine.dispose()
+        second.state.engine.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_workers_share_the_limit(
+    settings: ServerSettings, shop_a: ShopKey, tmp_path: Path
+) -> None:
+    """``serve --workers 2``: real processes, each with its own engine, share one limit."""
+    shop = shop_a
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPGUARD_")}
+    env.update(SHOPGUARD_PEPPER=settings.pepper.value.hex(), SHOPGUARD_RATE_PER_MINUTE="5")
+    command = [sys.executable, "-m", "shopguard.server.cli", "serve", "--workers", "2"]
+    where = ["--database-url", settings.database_url, "--data-dir", str(tmp_path)]
+    process = subprocess.Popen(
+        [*command, "--port", str(port), *where],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(url + "/v1/health", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert process.poll() is None, "the server stopped"
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+        if time.time() % WINDOW_SECONDS > WINDOW_SECONDS - 10:  # not across a window's end
+            time.sleep(WINDOW_SECONDS - time.time() % WINDOW_SECONDS + 0.1)
+        statuses = []
+        for _ in range(12):  # a new connection each: the kernel spreads them over the workers
+            headers = signed_headers(shop.id, shop.secret, "GET", "/v1/config", b"")
+            answer = requests.get(url + "/v1/config", headers=headers, timeout=10)
+            statuses.append(answer.status_code)
+        assert statuses == [200] * 5 + [429] * 7
+        assert 1 <= int(answer.headers["Retry-After"]) <= WINDOW_SECONDS
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def test_bodies_over_one_mebibyte_are_refused(a: SignedClient, client: TestClient) -> None:

@@ -6,7 +6,8 @@ exactly as sent (``raw_path`` plus the raw query string: percent-encoding untouc
 the SHA-256 of the raw body. Refused with 401: missing or malformed headers, a timestamp
 more than ``max_skew_seconds`` from the clock, an unknown or revoked shop, a wrong
 signature (constant-time compare), a nonce the shop already used in the window. Then the
-shop's rate limit applies (429 with Retry-After).
+shop's rate limit applies, shared by all workers through the database (429 with
+Retry-After; see ``ratelimit``).
 """
 
 from __future__ import annotations
@@ -27,10 +28,68 @@ from shopguard.server.repos import requests as request_repo
 from shopguard.server.repos import shops as shop_repo
 from shopguard.server.services.scoring import ShopContext
 
-_SHOP = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")
-_TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
-_NONCE = re.compile(r"^[0-9a-fA-F]{32,128}$")
-_SIGNATURE = re.compile(r"^[0-9a-fA-F]{64}$")
+
+@dataclass(frozen=True)
+class HeaderRule:
+    """A signature header: its form (checked here, and stated in /openapi.json) and meaning."""
+
+    name: str
+    pattern: str
+    expected: str
+    description: str
+
+    def matches(self, value: str) -> bool:
+        """Whether the value has the header's form."""
+        return re.fullmatch(self.pattern, value) is not None
+
+
+SIGNATURE_HEADERS = (
+    HeaderRule(
+        signing.HEADER_SHOP,
+        r"^[A-Za-z0-9_\-]{1,40}$",
+        "a shop id",
+        "The shop id the operator issued (shopguard-server create-shop).",
+    ),
+    HeaderRule(
+        signing.HEADER_TIMESTAMP,
+        r"^[0-9]{1,12}$",
+        "Unix seconds",
+        "The request's time in Unix seconds; refused when more than {skew} s from the "
+        "service's clock.",
+    ),
+    HeaderRule(
+        signing.HEADER_NONCE,
+        r"^[0-9a-fA-F]{32,128}$",
+        "at least 16 random bytes in hex",
+        "At least 16 random bytes in hex (32 to 128 hex digits), new for every request: a "
+        "nonce the shop already used is refused.",
+    ),
+    HeaderRule(
+        signing.HEADER_SIGNATURE,
+        r"^[0-9a-fA-F]{64}$",
+        "64 hex digits",
+        "HMAC-SHA256 of the request (64 hex digits), keyed with the shop's secret; see the "
+        "recipe in the service's description.",
+    ),
+)
+SIGNING_RECIPE = """\
+Every /v1 request except /v1/health is signed with the shop's secret (issued with the shop
+id) and carries four headers: X-ShopGuard-Shop, X-ShopGuard-Timestamp, X-ShopGuard-Nonce and
+X-ShopGuard-Signature. The signature is the lower-case hex HMAC-SHA256, keyed with the UTF-8
+bytes of the secret, of these five lines joined by "\\n" (no newline at the end):
+
+    timestamp              the X-ShopGuard-Timestamp value (Unix seconds)
+    nonce                  the X-ShopGuard-Nonce value (at least 16 random bytes, hex)
+    METHOD                 the HTTP method in upper case
+    path-with-query        the request target exactly as sent: the path, then "?" and the
+                           raw query string when there is one; percent-encoding untouched
+    sha256hex(body)        lower-case hex SHA-256 of the raw body bytes (of no bytes when
+                           there is no body)
+
+Refused with 401: a missing or malformed header, a timestamp more than {skew} s from the
+service's clock, an unknown or revoked shop, a wrong signature, a nonce the shop already
+used. Then each shop may make {rate} requests a minute, counted across all the service's
+workers; over that the answer is 429 with Retry-After (seconds)."""
 _PRUNE_EVERY = 60.0
 
 
@@ -63,12 +122,7 @@ def request_target(raw_path: bytes, query_string: bytes, root_path: str = "") ->
 
 def read_signed(headers: Mapping[str, str], method: str, target: str, body: bytes) -> SignedRequest:
     """The signature headers, checked for presence and form (401 otherwise)."""
-    names = (
-        signing.HEADER_SHOP,
-        signing.HEADER_TIMESTAMP,
-        signing.HEADER_NONCE,
-        signing.HEADER_SIGNATURE,
-    )
+    names = tuple(rule.name for rule in SIGNATURE_HEADERS)
     values = [headers.get(name) for name in names]
     missing = [name for name, value in zip(names, values, strict=True) if not value]
     if missing:
@@ -78,20 +132,19 @@ def read_signed(headers: Mapping[str, str], method: str, target: str, body: byte
             "except /v1/health is signed with the shop's secret.",
         )
     shop_id, timestamp, nonce, signature = (v or "" for v in values)
-    checks = (
-        (_SHOP, shop_id, signing.HEADER_SHOP, "a shop id"),
-        (_TIMESTAMP, timestamp, signing.HEADER_TIMESTAMP, "Unix seconds"),
-        (_NONCE, nonce, signing.HEADER_NONCE, "at least 16 random bytes in hex"),
-        (_SIGNATURE, signature.strip(), signing.HEADER_SIGNATURE, "64 hex digits"),
-    )
-    for pattern, value, name, expected in checks:
-        if not pattern.match(value):
-            raise unauthorized("malformed_signature", f"{name} must be {expected}.")
+    for rule, value in zip(
+        SIGNATURE_HEADERS, (shop_id, timestamp, nonce, signature.strip()), strict=True
+    ):
+        if not rule.matches(value):
+            raise unauthorized("malformed_signature", f"{rule.name} must be {rule.expected}.")
     return SignedRequest(shop_id, timestamp, nonce, signature, method, target, body)
 
 
 class RequestGuard:
-    """Verifies signed requests against the shops table; remembers nonces; rate-limits."""
+    """Verifies signed requests against the shops table; remembers nonces; rate-limits.
+
+    One short transaction per request: the shop, the nonce and the rate-limit counter.
+    """
 
     def __init__(
         self,
@@ -139,7 +192,10 @@ class RequestGuard:
                 )
             context = ShopContext(shop.id, shop.medium_cutoff, shop.high_cutoff)
             self._maybe_prune(session, now)
-        wait = self._limiter.acquire(context.id)
+            # Counted in the database, so every worker shares the limit; committed with
+            # the nonce, which stays used even when the request is refused. Last, so the
+            # counter's row is locked only until the commit right after.
+            wait = self._limiter.acquire(session, context.id, now)
         if wait is not None:
             raise ApiError(
                 429,

@@ -2,7 +2,9 @@
 shop, and request bodies parsed only after the signature checked out.
 
 Bodies are parsed here rather than by FastAPI so that an unsigned request is refused
-(401) before anything in its body is looked at, and so that every 422 names its field.
+(401) before anything in its body is looked at, and so that every 422 names its field. The
+batch models are the ones ``with_max_batch`` makes for the settings, the very classes whose
+JSON schema /openapi.json shows (see ``main``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from shopguard.server.auth import RequestGuard, read_signed, request_target
 from shopguard.server.errors import invalid
 from shopguard.server.middleware import audit_info
-from shopguard.server.schemas import OutcomeBatchCreate, ScoreBatchCreate, SubjectCreate
+from shopguard.server.schemas import (
+    OutcomeBatchCreate,
+    ScoreBatchCreate,
+    SubjectCreate,
+    with_max_batch,
+)
 from shopguard.server.services.scoring import ShopContext
 from shopguard.server.settings import ServerSettings
 
@@ -95,27 +102,27 @@ IdempotencyKeyDep = Annotated[
 ]
 
 
-def parse_json(model: type[M], body: bytes, max_batch: int) -> M:
+def parse_json(model: type[M], body: bytes) -> M:
     """Validate a JSON body against a request model (422 naming the field)."""
     try:
-        return model.model_validate_json(body or b"null", context={"max_batch": max_batch})
+        return model.model_validate_json(body or b"null")
     except ValidationError as exc:
         raise invalid(exc) from exc
 
 
 def score_batch(_shop: ShopDep, body: RawBodyDep, settings: SettingsDep) -> ScoreBatchCreate:
     """The body of POST /v1/orders/score, after the signature checked out."""
-    return parse_json(ScoreBatchCreate, body, settings.max_batch)
+    return parse_json(with_max_batch(ScoreBatchCreate, settings.max_batch), body)
 
 
 def outcome_batch(_shop: ShopDep, body: RawBodyDep, settings: SettingsDep) -> OutcomeBatchCreate:
     """The body of POST /v1/outcomes, after the signature checked out."""
-    return parse_json(OutcomeBatchCreate, body, settings.max_batch)
+    return parse_json(with_max_batch(OutcomeBatchCreate, settings.max_batch), body)
 
 
-def subject(_shop: ShopDep, body: RawBodyDep, settings: SettingsDep) -> SubjectCreate:
+def subject(_shop: ShopDep, body: RawBodyDep) -> SubjectCreate:
     """The body of the /v1/subjects requests, after the signature checked out."""
-    return parse_json(SubjectCreate, body, settings.max_batch)
+    return parse_json(SubjectCreate, body)
 
 
 ScoreBatchDep = Annotated[ScoreBatchCreate, Depends(score_batch)]

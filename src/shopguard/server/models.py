@@ -7,12 +7,13 @@ counts and references, never identifiers.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -86,6 +88,20 @@ class SeenNonce(Base):
     seen_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class RateWindow(Base):
+    """Requests a shop made in one fixed rate-limit window, shared by every worker.
+
+    ``window_start`` is the window's first second (Unix time, a multiple of the window's
+    length); rows of past windows are pruned.
+    """
+
+    __tablename__ = "rate_windows"
+
+    shop_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(Integer)
+
+
 class IdempotencyRecord(Base):
     """The answer given to an Idempotency-Key, replayed for 24 hours."""
 
@@ -113,9 +129,25 @@ class Order(Base):
     __tablename__ = "orders"
     __table_args__ = (
         UniqueConstraint("shop_id", "order_id", name="uq_orders_shop_order"),
-        Index("ix_orders_shop_currency_total", "shop_id", "currency", "total_cents"),
+        # The shop's latest orders in a currency, with their totals (its usual order value);
+        # a new order goes at the end of its shop's range.
+        Index(
+            "ix_orders_shop_currency_created", "shop_id", "currency", "created_at", "total_cents"
+        ),
         Index("ix_orders_created_at", "created_at"),
-        Index("ix_orders_place", "ship_country", "city_key"),
+        # A town's shared outcomes by time, with the outcome (the point-in-time town
+        # statistics count the latest day from it alone); partial, so storing a new order
+        # (no outcome yet) costs it nothing.
+        Index(
+            "ix_orders_place_outcome",
+            "ship_country",
+            "city_key",
+            "outcome_at",
+            "outcome",
+            "network_excluded",
+            sqlite_where=text("outcome_at IS NOT NULL AND network_excluded = 0"),
+            postgresql_where=text("outcome_at IS NOT NULL AND NOT network_excluded"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -145,12 +177,17 @@ class OrderIdentifier(Base):
     """One identifier of an order: ``digest`` = hex HMAC-SHA256(pepper, client digest)."""
 
     __tablename__ = "order_identifiers"
-    __table_args__ = (UniqueConstraint("order_pk", "kind", name="uq_identifiers_order_kind"),)
+    __table_args__ = (
+        UniqueConstraint("order_pk", "kind", name="uq_identifiers_order_kind"),
+        # By digest, with the order it belongs to: finding the orders that share a digest
+        # needs no visit to the table itself.
+        Index("ix_order_identifiers_digest_order", "digest", "order_pk"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_pk: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(8))
-    digest: Mapped[str] = mapped_column(String(64), index=True)
+    digest: Mapped[str] = mapped_column(String(64))
 
     order: Mapped[Order] = relationship(back_populates="identifiers")
 
@@ -167,12 +204,34 @@ class Objection(Base):
 
 
 class PlaceStat(Base):
-    """Delivered and failed parcels per town across the network (rebuilt by maintenance)."""
+    """Delivered and failed parcels per town across the network, cumulative: all outcomes
+    reported up to the end of ``day`` (a row per town and day with outcomes).
+
+    Rebuilt from the orders by maintenance; what changed since is in ``place_deltas``.
+    """
 
     __tablename__ = "place_stats"
 
     country: Mapped[str] = mapped_column(String(2), primary_key=True)
     city_key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    delivered: Mapped[int] = mapped_column(Integer)
+    failed: Mapped[int] = mapped_column(Integer)
+
+
+class PlaceDelta(Base):
+    """A change to a town's parcels since ``place_stats`` was rebuilt: +1 or -1 delivered or
+    failed at the outcome's time. Written by triggers on ``orders`` (migration 0003), so
+    every insert, update and delete is seen; emptied by each rebuild.
+    """
+
+    __tablename__ = "place_deltas"
+    __table_args__ = (Index("ix_place_deltas_place_at", "country", "city_key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    country: Mapped[str] = mapped_column(String(2))
+    city_key: Mapped[str] = mapped_column(String(60))
+    at: Mapped[datetime]
     delivered: Mapped[int] = mapped_column(Integer)
     failed: Mapped[int] = mapped_column(Integer)
 

@@ -1,36 +1,99 @@
-"""Per-shop rate limit: a token bucket per shop, in this process.
+"""Per-shop rate limit shared by every worker: a request counter per shop and window.
 
-Each shop may burst up to ``per_minute`` requests and then gets ``per_minute / 60`` more a
-second. With several workers each keeps its own buckets (the limit is per worker); a shared
-limit would need a shared store, which the service does not have yet.
+Each shop may make ``per_minute`` requests in each fixed 60-second window (aligned to Unix
+time). The counters live in the database (``rate_windows``), so all the worker processes of
+``serve --workers N``, and any other server on the same database, count in the same row:
+the limit is the service's, not a worker's. One atomic statement per request does it, the
+same on SQLite (3.35 or later) and PostgreSQL::
+
+    INSERT INTO rate_windows (shop_id, window_start, count) VALUES (:shop, :start, 1)
+    ON CONFLICT (shop_id, window_start) DO UPDATE SET count = rate_windows.count + 1
+        WHERE rate_windows.count < :limit
+    RETURNING count
+
+No row back means the window is full: the request is refused (429) with Retry-After = the
+whole seconds to the next window. A refused request is not counted, so a client that waits
+as told gets its full allowance. The statement runs in the caller's transaction (the short
+one that also remembers the request's nonce). Each process's first request in a window
+also deletes the rows of older windows (``prune``), so the table holds about two rows per
+active shop.
+
+A fixed window lets a shop make up to twice the limit across a window boundary; the
+per-process token bucket this replaced allowed as much (a full burst, then a minute's
+refill), and per worker at that.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-import time
-from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from shopguard.server.models import RateWindow
+
+WINDOW_SECONDS = 60
 
 
 class RateLimiter:
-    """Token buckets keyed by shop id."""
+    """Fixed-window request counters per shop, kept in the database."""
 
-    def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self.capacity = float(per_minute)
-        self.rate = per_minute / 60.0
-        self._clock = clock
+    def __init__(self, per_minute: int, *, window_seconds: int = WINDOW_SECONDS) -> None:
+        if per_minute < 1 or window_seconds < 1:
+            raise ValueError("the limit and the window must be at least 1")
+        self.limit = per_minute
+        self.window = window_seconds
         self._lock = threading.Lock()
-        self._buckets: dict[str, tuple[float, float]] = {}
+        self._pruned = -1  # the window this process last pruned in
 
-    def acquire(self, key: str) -> int | None:
-        """Take one token; None if granted, else the whole seconds to wait (Retry-After)."""
-        now = self._clock()
+    def window_start(self, now: datetime) -> int:
+        """The first second (Unix time) of the window ``now`` falls in."""
+        return math.floor(now.timestamp()) // self.window * self.window
+
+    def acquire(self, session: Session, key: str, now: datetime) -> int | None:
+        """Count one request; None if granted, else the whole seconds to wait (Retry-After).
+
+        Runs one statement in ``session``'s transaction (the caller commits), and before it,
+        on this process's first request in a window, the prune of old windows.
+        """
+        start = self.window_start(now)
+        if self._first_in(start):
+            self.prune(session, now)
+        insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
+        statement = (
+            insert(RateWindow)
+            .values(shop_id=key, window_start=start, count=1)
+            .on_conflict_do_update(
+                index_elements=[RateWindow.shop_id, RateWindow.window_start],
+                set_={"count": RateWindow.count + 1},
+                where=RateWindow.count < self.limit,
+            )
+            .returning(RateWindow.count)
+        )
+        if session.execute(statement).scalar_one_or_none() is not None:
+            return None
+        return max(1, math.ceil(start + self.window - now.timestamp()))
+
+    def prune(self, session: Session, now: datetime) -> int:
+        """Delete the counters of windows before the previous one; how many went.
+
+        The previous window is kept for servers whose clocks lag a little behind.
+        """
+        oldest = self.window_start(now) - self.window
+        result = session.execute(delete(RateWindow).where(RateWindow.window_start < oldest))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def _first_in(self, start: int) -> bool:
+        """Whether this is the process's first request in the window (then it prunes)."""
         with self._lock:
-            tokens, last = self._buckets.get(key, (self.capacity, now))
-            tokens = min(self.capacity, tokens + (now - last) * self.rate)
-            if tokens >= 1.0:
-                self._buckets[key] = (tokens - 1.0, now)
-                return None
-            self._buckets[key] = (tokens, now)
-            return max(1, math.ceil((1.0 - tokens) / self.rate))
+            if start <= self._pruned:
+                return False
+            self._pruned = start
+            return True
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name

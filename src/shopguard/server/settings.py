@@ -100,7 +100,8 @@ class ServerSettings:
         database_url: SQLAlchemy URL (``sqlite:///...`` or ``postgresql+psycopg://...``).
         pepper: the key of stored identifiers (never stored).
         max_batch: orders or outcomes per request at most.
-        rate_per_minute: requests per shop per minute (token bucket, per process).
+        rate_per_minute: requests per shop per minute, shared by all workers (counted in
+            the database per fixed 60-second window).
         high_needs_shops: other shops that must report failures before network evidence
             may make an order High.
         medium_cutoff, high_cutoff: default band cut-offs (a shop may have its own).

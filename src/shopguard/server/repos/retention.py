@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, delete, exists, func, insert, select
+from sqlalchemy import case, delete, exists, func, insert, select, text
 from sqlalchemy.orm import Session, aliased
 
 from shopguard.scoring.model import FAILED_OUTCOMES, STRONG_KINDS
-from shopguard.server.models import Order, OrderIdentifier, PlaceStat
+from shopguard.server.models import Order, OrderIdentifier, PlaceDelta, PlaceStat
 
 
 def expired_order_ids(session: Session, cutoff: datetime) -> list[int]:
@@ -36,23 +36,55 @@ def expired_order_ids(session: Session, cutoff: datetime) -> list[int]:
 
 
 def rebuild_place_stats(session: Session) -> int:
-    """Recount delivered and failed parcels per town from the stored orders; rows written."""
+    """Recount each town's cumulative delivered and failed parcels per day from the stored
+    orders and forget the changes recorded since the last rebuild; how many towns.
+
+    On PostgreSQL the changes table is locked first, so a change committed meanwhile is
+    either counted in the rebuild or recorded after it, never lost or counted twice (and
+    two workers rebuilding at start-up take turns).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE place_deltas IN EXCLUSIVE MODE"))
     session.execute(delete(PlaceStat))
-    failed = func.sum(case((Order.outcome.in_(FAILED_OUTCOMES), 1), else_=0))
-    delivered = func.sum(case((Order.outcome == "delivered", 1), else_=0))
-    source = (
-        select(Order.ship_country, Order.city_key, delivered, failed)
-        .where(
-            and_(
-                Order.ship_country.is_not(None),
-                Order.city_key.is_not(None),
-                Order.outcome.is_not(None),
-                Order.network_excluded.is_(False),
-            )
+    day = func.date(Order.outcome_at).label("day")
+    daily = (
+        select(
+            Order.ship_country.label("country"),
+            Order.city_key.label("city_key"),
+            day,
+            func.sum(case((Order.outcome == "delivered", 1), else_=0)).label("delivered"),
+            func.sum(case((Order.outcome.in_(FAILED_OUTCOMES), 1), else_=0)).label("failed"),
         )
-        .group_by(Order.ship_country, Order.city_key)
+        .where(
+            Order.ship_country.is_not(None),
+            Order.city_key.is_not(None),
+            Order.outcome.in_(("delivered", *FAILED_OUTCOMES)),
+            Order.outcome_at.is_not(None),
+            Order.network_excluded.is_(False),
+        )
+        .group_by(Order.ship_country, Order.city_key, day)
+        .subquery()
+    )
+    town = (daily.c.country, daily.c.city_key)
+    cumulative = select(
+        daily.c.country,
+        daily.c.city_key,
+        daily.c.day,
+        func.sum(daily.c.delivered).over(partition_by=town, order_by=daily.c.day),
+        func.sum(daily.c.failed).over(partition_by=town, order_by=daily.c.day),
     )
     session.execute(
-        insert(PlaceStat).from_select(["country", "city_key", "delivered", "failed"], source)
+        insert(PlaceStat).from_select(
+            ["country", "city_key", "day", "delivered", "failed"], cumulative
+        )
     )
-    return int(session.scalar(select(func.count()).select_from(PlaceStat)) or 0)
+    session.execute(delete(PlaceDelta))
+    towns = select(PlaceStat.country, PlaceStat.city_key).distinct().subquery()
+    return int(session.scalar(select(func.count()).select_from(towns)) or 0)
+
+
+def place_stats_current(session: Session) -> bool:
+    """Whether the towns' statistics need no rebuild: built, and nothing changed since."""
+    built = session.scalar(select(PlaceStat.day).limit(1)) is not None
+    changed = session.scalar(select(PlaceDelta.id).limit(1)) is not None
+    return built and not changed

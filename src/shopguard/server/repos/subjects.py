@@ -13,7 +13,7 @@ from sqlalchemy import Select, delete, distinct, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from shopguard.server.models import Objection, Order, OrderIdentifier
-from shopguard.server.repos import insert_ignoring_duplicates
+from shopguard.server.repos import insert_ignoring_duplicates, one_of
 
 RecordWithKinds = tuple[Order, list[str]]
 
@@ -23,7 +23,10 @@ def objected(session: Session, digests: Collection[str]) -> set[str]:
     wanted = sorted(set(digests))
     if not wanted:
         return set()
-    return set(session.scalars(select(Objection.digest).where(Objection.digest.in_(wanted))))
+    dialect = session.get_bind().dialect.name
+    column = Objection.metadata.tables[Objection.__tablename__].c.digest
+    statement = select(column).where(one_of(column, "digests", dialect))
+    return set(session.scalars(statement, {"digests": wanted}))
 
 
 def add_objections(

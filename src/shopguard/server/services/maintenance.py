@@ -3,7 +3,7 @@
 Deleted: orders (with identifiers) whose subject's last order is older than the retention
 period, nonces past the replay window, Idempotency-Key answers past 24 h, audit rows past
 retention. Each purge is logged with counts, never identifiers. The towns' statistics are
-then recounted from what remains.
+then recounted from what remains (changes since are recorded as they happen).
 """
 
 from __future__ import annotations
@@ -50,5 +50,8 @@ def purge(
 
 
 def refresh_statistics(session: Session) -> int:
-    """Recount the towns' delivery statistics (start-up and daily)."""
+    """Recount the towns' delivery statistics at start-up, unless they are current (built,
+    and no change recorded since); how many towns were recounted."""
+    if retention_repo.place_stats_current(session):
+        return 0
     return retention_repo.rebuild_place_stats(session)

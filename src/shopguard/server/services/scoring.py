@@ -25,7 +25,6 @@ from shopguard.scoring.model import (
     assess,
     unknown,
 )
-from shopguard.server.models import Order
 from shopguard.server.repos import history as history_repo
 from shopguard.server.repos import orders as order_repo
 from shopguard.server.repos import subjects as subject_repo
@@ -72,21 +71,16 @@ def score_orders(
     digests = [_stored_digests(settings.pepper, o) for o in orders]
     objected_digests = subject_repo.objected(session, [d for ds in digests for d in ds.values()])
     objected = [bool(objected_digests & set(ds.values())) for ds in digests]
-    existing = order_repo.load_orders(session, shop.id, (o.order_id for o in orders))
-    kept: dict[str, Order] = {}
-    for payload, stored, refused in zip(orders, digests, objected, strict=True):
-        previous = kept.get(payload.order_id) or existing.get(payload.order_id)
-        if refused:
-            # The subject objected: nothing of this order is kept, not even an older copy.
-            if previous is not None:
-                order_repo.discard_order(session, previous)
-            kept.pop(payload.order_id, None)
-            existing.pop(payload.order_id, None)
-            continue
-        kept[payload.order_id] = order_repo.save_order(
-            session, shop.id, _fields(payload), stored, previous, now
-        )
-    session.flush()
+    # The subject objected: nothing of such an order is kept, not even an older copy.
+    stored = order_repo.store_orders(
+        session,
+        shop.id,
+        [
+            order_repo.OrderWrite(_fields(payload), ds, refused)
+            for payload, ds, refused in zip(orders, digests, objected, strict=True)
+        ],
+        now,
+    )
     assessments = _assess(session, settings, shop, orders, digests, objected)
     results = [
         _public(payload.order_id, assessment)
@@ -94,7 +88,7 @@ def score_orders(
     ]
     counts = {
         "orders": len(orders),
-        "stored": len(kept),
+        "stored": stored,
         "objected": sum(objected),
         "unknown": sum(1 for a in assessments if a.band == "unknown"),
     }
@@ -141,13 +135,13 @@ def _assess(
         currency: order_repo.median_total_cents(session, shop.id, currency)
         for currency in {o.currency for o in orders}
     }
-    places = order_repo.place_stats(
+    places = history_repo.places(
         session,
-        (
-            (o.ship_country, key)
-            for o in orders
-            if o.ship_country and (key := order_repo.city_key(o.safe_city()))
-        ),
+        [
+            history_repo.PlaceProbe(i, o.created_at, o.ship_country, key)
+            for i, o in enumerate(orders)
+            if not objected[i] and o.ship_country and (key := order_repo.city_key(o.safe_city()))
+        ],
     )
     out = []
     for i, payload in enumerate(orders):
@@ -166,7 +160,7 @@ def _assess(
         place = None
         key = order_repo.city_key(city)
         if city and key and payload.ship_country:
-            stat = places.get((payload.ship_country, key))
+            stat = places.get(i)
             if stat is not None:
                 place = PlaceHistory(city=city, delivered=stat[0], failed=stat[1])
         try:
