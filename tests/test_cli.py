@@ -10,12 +10,18 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from shopguard import __version__
+from shopguard.cli import main, order_json
 from shopguard.demo.server import DemoStore
+from shopguard.paths import resolve_paths
+from shopguard.scoring.settings import make_settings, save_settings
+from shopguard.store.repositories.scores import ScoreRecord
+from tests.helpers.factories import make_order
 
 
 def run(
@@ -79,6 +85,23 @@ def test_sync_then_orders_json(store: DemoStore, env: dict[str, str], tmp_path: 
     assert orders[0]["date_modified_gmt"] == first["date_modified_gmt"]
     for field in ("status", "currency", "payment_method"):
         assert orders[0][field] == first[field]
+    # No scoring service: the sync scored every order on this computer.
+    assert "Scored 1200 orders on this computer (this shop only)" in result.stderr
+    assert {o["scored_by"] for o in orders} == {"local"}
+    assert {o["risk_band"] for o in orders} <= {"low", "medium", "high", "unknown"}
+    assert orders[0]["risk_score"] == orders[0]["risk"]["score"]
+    assert orders[0]["risk_reasons"] and all(
+        set(r) == {"code", "text", "weight"} for r in orders[0]["risk_reasons"]
+    )
+    assert orders[0]["sent_payload"] is None  # nothing left the machine
+    again = run("score", "--data-dir", data_dir)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == f"{store.url}: Scored on this computer (this shop only): " + (
+        "nothing new to score."
+    )
+    everything = run("score", "--all", "--data-dir", data_dir)
+    assert everything.stdout.startswith(f"{store.url}: Scored 1200 orders on this computer")
+    assert everything.stdout.strip().endswith("; 0 changed.")  # the same scores again
     # --data-dir keeps every file under the profile directory.
     assert (tmp_path / "profile" / "data" / "shopguard.sqlite3").exists()
 
@@ -197,3 +220,25 @@ def test_doctor_reports_each_check(tmp_path: Path) -> None:
     assert "[FIX] Keyring" in result.stdout
     assert "gnome-keyring" in result.stdout
     assert result.returncode == 1
+
+
+def test_order_json_risk_fields_without_and_with_a_score() -> None:
+    order = make_order(7)
+    plain = order_json(order, "https://shop.example")
+    assert (plain["risk_score"], plain["risk_band"], plain["scored_by"]) == (None, None, None)
+    assert plain["risk_reasons"] == [] and plain["risk"] is None
+    reason = {"code": "cod", "text": "Cash on delivery.", "weight": 0.83, "extra": 1}
+    score = ScoreRecord(7, 41, "medium", 0.41, [reason], "sg-2", datetime.now(UTC), "local")
+    scored = order_json(order, "https://shop.example", score=score)
+    assert (scored["risk_score"], scored["risk_band"]) == (41, "medium")
+    assert scored["scored_by"] == "local"
+    assert scored["risk_reasons"] == [{"code": "cod", "text": "Cash on delivery.", "weight": 0.83}]
+
+
+def test_score_refuses_when_a_scoring_service_scores_the_orders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = resolve_paths(tmp_path / "profile")
+    save_settings(paths.config, make_settings("https://score.example", "shop-1"))
+    assert main(["score", "--data-dir", str(tmp_path / "profile")]) == 1
+    assert "scored by the scoring service at https://score.example" in capsys.readouterr().err

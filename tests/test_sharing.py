@@ -119,6 +119,8 @@ def test_full_run_sends_digests_only_and_stores_scores(
     for woo_id in ids:
         assert json.loads(payloads[woo_id]) == service.orders[str(woo_id)]
         assert scores[woo_id].model == "capture-1"
+        assert scores[woo_id].scored_by == "network"
+        assert [h.scored_by for h in query.score_history(store_id, woo_id)] == ["network"]
     delivered = [o for o in orders if o.status == "completed"]
     assert delivered and all(
         (str(o.woo_id), "delivered") in {(k[0], k[1]) for k in service.outcomes} for o in delivered
@@ -157,7 +159,8 @@ def test_configuring_a_service_later_backfills_existing_orders(
     store: DemoStore, service: CaptureService, profile: tuple[AppPaths, sessionmaker[Session]]
 ) -> None:
     paths, sessions = profile
-    assert _sync(store, paths, sessions) == ""  # no service: nothing queued, nothing sent
+    # No service: nothing queued, nothing sent; the orders are scored on this computer.
+    assert _sync(store, paths, sessions).startswith("Scored 320 orders on this computer")
     assert service.captured == []
     with sessions() as session:
         assert session.scalars(select(OutboxItem)).first() is None

@@ -35,10 +35,14 @@ def test_child_sync_stores_orders_and_reports_progress(store: DemoStore, tmp_pat
     )
     assert summary.created == 450
     assert [p.pages_done for p in seen] == [1, 2, 3, 4, 5]
+    # No scoring service: the child also scored the orders, on this computer.
+    assert summary.sharing.startswith("Scored 450 orders on this computer (this shop only)")
     engine, sessions = open_database(paths)
     try:
         query = OrderQueryService(sessions)
-        assert query.count(query.stores()[0].id) == 450
+        store_id = query.stores()[0].id
+        assert query.count(store_id) == 450
+        assert {s.scored_by for s in query.scores(store_id, [1001, 1002]).values()} == {"local"}
     finally:
         engine.dispose()
 

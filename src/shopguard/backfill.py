@@ -30,6 +30,7 @@ from shopguard.privacy.payload import (
     build_order_payload,
     build_outcome_payload,
     outcome_for_status,
+    outcome_time,
 )
 from shopguard.store.db import create_sqlite_engine
 from shopguard.store.records import OrderRecord
@@ -77,9 +78,7 @@ def encode_records(
         orders.append((r.woo_id, *outbox_repo.encode(payload)))
         outcome = outcome_for_status(r.status)
         if outcome:
-            at = r.date_modified_gmt
-            if outcome == "delivered" and r.date_completed_gmt is not None:
-                at = r.date_completed_gmt  # the later edits of a completed order move "modified"
+            at = outcome_time(outcome, r.date_modified_gmt, r.date_completed_gmt)
             outcome_payload = build_outcome_payload(r.woo_id, outcome, at)
             outcomes.append((r.woo_id, *outbox_repo.encode(outcome_payload)))
     return EncodedChunk(orders, outcomes)

@@ -27,7 +27,7 @@ from shopguard.store.migrate import DatabaseError
 from shopguard.store.records import OrderRecord
 from shopguard.store.repositories import outbox as outbox_repo
 from shopguard.store.repositories import stores as store_repo
-from shopguard.store.repositories.outbox import ScoreRecord
+from shopguard.store.repositories.scores import ScoreRecord
 from shopguard.woo.credentials import Credentials, CredentialsError, credentials_from_environment
 from shopguard.woo.errors import Cancelled, WooError
 from shopguard.woo.sync import SyncProgress
@@ -113,6 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     push = sub.add_parser("push", help="send queued payloads to the scoring service now")
     _add_common(push)
+
+    score = sub.add_parser(
+        "score", help="score orders on this computer (no scoring service: this shop only)"
+    )
+    score.add_argument(
+        "--all", action="store_true", help="score every order again, not only new and changed"
+    )
+    _add_common(score)
 
     doctor = sub.add_parser("doctor", help="check this computer (and a store) and say what to fix")
     doctor.add_argument("--url", help="also check this store's connection")
@@ -234,7 +242,10 @@ def order_json(
     """The ``shopguard orders --json`` shape of one order.
 
     ``sent_payload`` is exactly what was last sent to the scoring service for the order
-    (null if nothing was); ``risk`` is the score that came back.
+    (null if nothing was). ``risk_score``, ``risk_band``, ``risk_reasons`` and
+    ``scored_by`` ("network": the scoring service; "local": this computer, from this shop's
+    own history) are the latest score, null (reasons: empty) when there is none; ``risk``
+    is the same score in the older shape.
     """
     return {
         "id": order.woo_id,
@@ -258,6 +269,15 @@ def order_json(
         "shipping_postcode": order.shipping_postcode,
         "shipping_country": order.shipping_country,
         "sent_payload": None if sent_payload is None else json.loads(sent_payload),
+        "risk_score": None if score is None else score.score,
+        "risk_band": None if score is None else score.band,
+        "risk_reasons": []
+        if score is None
+        else [
+            {"code": r.get("code"), "text": r.get("text"), "weight": r.get("weight")}
+            for r in score.reasons
+        ],
+        "scored_by": None if score is None else score.scored_by,
         "risk": None
         if score is None
         else {
@@ -412,6 +432,28 @@ def _cmd_push(args: argparse.Namespace, paths: AppPaths) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def _cmd_score(args: argparse.Namespace, paths: AppPaths) -> int:
+    from shopguard.sharing import SharingPipeline
+
+    _engine, sessions = open_database(paths)
+    pipeline = SharingPipeline(sessions, paths)
+    settings = pipeline.settings()
+    if settings is not None:
+        _fail(
+            f"Orders are scored by the scoring service at {settings.url}; nothing was scored "
+            "on this computer. `shopguard push` sends what waits."
+        )
+        return EXIT_FAILED
+    with sessions() as session:
+        stores = store_repo.list_stores(session)
+    if not stores:
+        print("No store is connected yet: nothing to score.")
+    for store in stores:
+        summary = pipeline.score_locally(store.id, full=args.all)
+        print(f"{store.url}: {summary.line()}")
+    return EXIT_OK
+
+
 def _cmd_doctor(args: argparse.Namespace, paths: AppPaths) -> int:
     from shopguard.doctor import run_checks
 
@@ -436,6 +478,7 @@ _COMMANDS = {
     "doctor": _cmd_doctor,
     "service": _cmd_service,
     "push": _cmd_push,
+    "score": _cmd_score,
     "assessments": cli_assessments.cmd_assessments,
     "export": cli_assessments.cmd_export,
     "import-assessment": cli_assessments.cmd_import,

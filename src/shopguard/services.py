@@ -7,6 +7,7 @@ returns plain data, and can run on any worker thread.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,13 +22,16 @@ from shopguard.store.records import EventRecord, OrderRecord, StoreRecord
 from shopguard.store.repositories import events as event_repo
 from shopguard.store.repositories import orders as order_repo
 from shopguard.store.repositories import outbox as outbox_repo
+from shopguard.store.repositories import scores as score_repo
 from shopguard.store.repositories import stores as store_repo
 from shopguard.store.repositories.orders import SortKey
-from shopguard.store.repositories.outbox import ScoreRecord
+from shopguard.store.repositories.scores import ScoreRecord
 from shopguard.woo.client import ConnectionInfo, WooClient
 from shopguard.woo.credentials import Credentials, resolve_credentials, save_credentials
 from shopguard.woo.sync import ProgressCallback, SyncService, SyncSummary
 from shopguard.woo.urls import normalize_store_url
+
+log = logging.getLogger(__name__)
 
 ClientFactory = Callable[[str, Credentials, threading.Event | None], WooClient]
 
@@ -113,9 +117,14 @@ class OrderQueryService:
             return outbox_repo.sent_payloads(session, store_id, woo_ids)
 
     def scores(self, store_id: int, woo_ids: list[int]) -> dict[int, ScoreRecord]:
-        """The risk scores stored for these orders."""
+        """The latest risk scores stored for these orders (``scored_by`` says by whom)."""
         with self._sessions() as session:
-            return outbox_repo.scores(session, store_id, woo_ids)
+            return score_repo.scores(session, store_id, woo_ids)
+
+    def score_history(self, store_id: int, woo_id: int) -> list[ScoreRecord]:
+        """Every score the order had, oldest first (a new entry only when it changed)."""
+        with self._sessions() as session:
+            return score_repo.score_history(session, store_id, woo_id)
 
     def events(self, *, store_id: int | None = None, limit: int = 200) -> list[EventRecord]:
         """The newest event-log lines."""
@@ -198,6 +207,8 @@ class StoreService:
         if self._sync_runner is not None:
             return self._sync_runner(url, credentials, progress=progress, cancel_event=cancel_event)
         hook, sharing_problem = self._prepare_sharing(cancel_event)
+        # No scoring service: the orders this sync brings are scored on this computer.
+        local = self._sharing is not None and hook is None and not sharing_problem
         client = self._client_factory(url, credentials, cancel_event)
         try:
             service = SyncService(
@@ -215,7 +226,22 @@ class StoreService:
         elif hook is not None and self._sharing is not None:
             pushed = self._sharing.push(summary.store_id, cancel_event)
             summary.sharing = pushed.line() + (f" {pushed.error}" if pushed.error else "")
+        elif local and self._sharing is not None:
+            summary.sharing = self._score_locally(self._sharing, summary.store_id)
         return summary
+
+    @staticmethod
+    def _score_locally(sharing: SharingPipeline, store_id: int) -> str:
+        """Run the embedded scorer; a failure there never fails the sync (next run retries)."""
+        try:
+            return sharing.score_locally(store_id).line()
+        except Exception as exc:  # noqa: BLE001 - the synced orders are saved either way
+            # The type only: an exception's text could quote an order's data.
+            log.error("Scoring on this computer failed: %s", type(exc).__name__)
+            return (
+                "Orders were synced, but scoring them on this computer failed "
+                f"({type(exc).__name__}); the next sync tries again."
+            )
 
     def _prepare_sharing(self, cancel: threading.Event | None) -> tuple[PageHook | None, str]:
         """The outbox hook for this sync, or why there is none (empty: no service set)."""

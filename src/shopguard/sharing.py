@@ -7,7 +7,9 @@ The pipeline, for one sync:
    non-PII facts) and delivery outcomes in the outbox, in the same transaction.
 3. After the sync, push the outbox; scores come back and are stored with the orders.
 
-With no service configured, nothing is queued and nothing is sent. When the salt cannot be
+With no service configured, nothing is queued and nothing is sent: instead the orders the
+sync created or changed are scored on this computer from the shop's own history
+(``score_locally``, ``shopguard.scoring.embedded``). When the salt cannot be
 fetched (offline), the sync still runs; the orders it changed are queued by the next
 successful run's catch-up, which re-queues any order whose current payload differs from
 the last one queued (the outbox deduplicates identical payloads).
@@ -27,6 +29,8 @@ from shopguard.backfill import backfill_store, encode_records
 from shopguard.paths import AppPaths
 from shopguard.privacy.hashing import HASH_SCHEME, Salt
 from shopguard.privacy.outbox import OutboxSender, PushSummary
+from shopguard.scoring.embedded import LocalScoreSummary, score_store
+from shopguard.scoring.local_salt import local_salt
 from shopguard.scoring.service_client import ServiceClient, ServiceError, batch_key
 from shopguard.scoring.settings import (
     ServiceSettings,
@@ -214,6 +218,19 @@ class SharingPipeline:
             return sender.push(store_id)
         finally:
             client.close()
+
+    def score_locally(self, store_id: int, *, full: bool = False) -> LocalScoreSummary:
+        """Score the store's new and changed orders on this computer (every order with
+        ``full``), from its own history, with this installation's local salt."""
+        with self._sessions() as session:
+            store = store_repo.get_store(session, store_id)
+        return score_store(
+            self._sessions,
+            store_id,
+            local_salt(self._paths.config),
+            default_country=store.default_country if store else "",
+            full=full,
+        )
 
     def _require_settings(self) -> ServiceSettings:
         settings = self.settings()

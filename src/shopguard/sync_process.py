@@ -114,7 +114,12 @@ def prepare() -> None:
         from multiprocessing import forkserver
 
         forkserver.set_forkserver_preload(
-            ["shopguard.services", "shopguard.sharing", "shopguard.backfill"]
+            [
+                "shopguard.services",
+                "shopguard.sharing",
+                "shopguard.backfill",
+                "shopguard.scoring.local_workers",
+            ]
         )
         forkserver.ensure_running()
 

@@ -2,7 +2,8 @@
 
 Items are read in order, sent in batches with an idempotency key (the batch's item keys),
 and marked sent only after the service acknowledged them, in the same transaction that
-stores the scores it returned. A crash between the service's answer and that commit
+stores the scores it returned (``scored_by`` "network"; a changed score also goes to the
+order's score history). A crash between the service's answer and that commit
 resends the same bytes with the same key next time, which the service applies once
 (orders are upserted by shop and order id). Failed batches wait with exponential backoff;
 nothing is dropped.
@@ -212,6 +213,7 @@ def _scores(
                 reasons=[dict(r) for r in result.reasons],
                 model=result.model,
                 scored_at=now,
+                scored_by="network",
             )
         )
     return out

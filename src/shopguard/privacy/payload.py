@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from shopguard.privacy.hashing import HASH_SCHEME, Salt, digest
 from shopguard.privacy.normalize import (
@@ -25,6 +25,7 @@ from shopguard.privacy.normalize import (
 )
 from shopguard.store.records import OrderRecord
 
+_Moment = TypeVar("_Moment", datetime, float)
 OUTCOMES = ("delivered", "failed", "refused", "returned", "cancelled")
 _MAX_CITY = 60
 _MAX_DIGITS = 4  # a city or a method id has few digits; a phone number has more
@@ -214,3 +215,11 @@ _OUTCOME_BY_STATUS = {
 def outcome_for_status(status: str) -> str | None:
     """The delivery outcome an order status means, if any."""
     return _OUTCOME_BY_STATUS.get((status or "").lower())
+
+
+def outcome_time(outcome: str, modified: _Moment, completed: _Moment | None) -> _Moment:
+    """When an order's outcome became known: its completion date for "delivered" (any later
+    edit moves the modification date), else its modification date."""
+    if outcome == "delivered" and completed is not None:
+        return completed
+    return modified

@@ -52,11 +52,18 @@ def insert_rows(
     names = tuple(rows[0])
     connection = session.connection()
     sql, processors = _plan(table, connection.dialect, names, conflict)
-    values = [
-        tuple(
-            value if process is None else process(value)
-            for value, process in zip((row[n] for n in names), processors, strict=True)
-        )
-        for row in rows
+    # Column by column: the loops run in C (map, zip), not one generator per value.
+    columns = [
+        _column([row[name] for row in rows], process)
+        for name, process in zip(names, processors, strict=True)
     ]
-    connection.exec_driver_sql(sql, values)
+    connection.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+
+
+def _column(values: list[Any], process: Processor) -> list[Any]:
+    """One column's values as the driver takes them."""
+    if process is None:
+        return values
+    if len(set(map(id, values))) == 1:  # one and the same object (a batch's timestamp)
+        return [process(values[0])] * len(values)
+    return list(map(process, values))

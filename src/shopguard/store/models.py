@@ -84,6 +84,8 @@ class Order(Base):
         Index("ix_orders_store_created", "store_id", "date_created_gmt"),
         Index("ix_orders_store_modified", "store_id", "date_modified_gmt"),
         Index("ix_orders_store_status", "store_id", "status"),
+        # What a sync created or changed since the embedded scorer last ran.
+        Index("ix_orders_store_synced", "store_id", "synced_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -198,11 +200,16 @@ class OutboxItem(Base):
 class OrderScore(Base):
     """The latest risk score the scoring service (or embedded scorer) gave an order.
 
+    Every change of it is also appended to ``order_score_history``.
+
     Attributes:
         score: 0-100, or None when the band is "unknown".
         band: "low", "medium", "high" or "unknown".
         reasons: JSON list of {"code", "text", "weight"}.
         model: the model version that scored it.
+        scored_by: "network" (the scoring service) or "local" (the embedded scorer, from
+            this shop's own history only).
+        scored_at: when it was last scored (or confirmed unchanged).
     """
 
     __tablename__ = "order_scores"
@@ -216,6 +223,67 @@ class OrderScore(Base):
     p_fail: Mapped[float | None] = mapped_column(Float)
     reasons: Mapped[str] = mapped_column(Text, default="[]")
     model: Mapped[str] = mapped_column(String(40), default="")
+    scored_by: Mapped[str] = mapped_column(String(10), default="network", server_default="network")
+    scored_at: Mapped[datetime]
+
+
+class OrderScoreHistory(Base):
+    """One score an order had: appended whenever the band, score, reasons, model or
+    scorer changed (never edited: the database refuses UPDATE). Columns as ``OrderScore``.
+    """
+
+    __tablename__ = "order_score_history"
+    __table_args__ = (Index("ix_order_score_history_order", "store_id", "order_woo_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store_profiles.id", ondelete="CASCADE"))
+    order_woo_id: Mapped[int] = mapped_column(Integer)
+    score: Mapped[int | None]
+    band: Mapped[str] = mapped_column(String(10))
+    p_fail: Mapped[float | None] = mapped_column(Float)
+    reasons: Mapped[str] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(String(40))
+    scored_by: Mapped[str] = mapped_column(String(10))
+    scored_at: Mapped[datetime]
+
+
+class LocalIdentifier(Base):
+    """A strong identifier digest (email, phone, address) of an order under the *local*
+    salt: the embedded scorer's index of the shop's own customers. Never sent anywhere.
+    """
+
+    __tablename__ = "local_identifiers"
+    __table_args__ = (
+        Index("ix_local_identifiers_digest", "store_id", "digest"),
+        # The primary key is the table itself: one B-tree fewer to write per digest.
+        {"sqlite_with_rowid": False},
+    )
+
+    store_id: Mapped[int] = mapped_column(
+        ForeignKey("store_profiles.id", ondelete="CASCADE"), primary_key=True
+    )
+    order_woo_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+
+
+class LocalScoringState(Base):
+    """Where the embedded scorer stands for one store.
+
+    Attributes:
+        salt_fingerprint: the local salt ``local_identifiers`` was built with; another
+            salt means a full rebuild.
+        synced_until: every order with ``synced_at`` at or before this has been scored.
+        scored_at: when the scorer last ran.
+    """
+
+    __tablename__ = "local_scoring"
+
+    store_id: Mapped[int] = mapped_column(
+        ForeignKey("store_profiles.id", ondelete="CASCADE"), primary_key=True
+    )
+    salt_fingerprint: Mapped[str] = mapped_column(String(16))
+    synced_until: Mapped[datetime | None]
     scored_at: Mapped[datetime]
 
 

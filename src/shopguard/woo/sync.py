@@ -71,7 +71,8 @@ class SyncSummary:
     auth_mode: str = ""
     header_stripped: bool = False
     warnings: list[str] = field(default_factory=list)
-    # What was shared with the scoring service afterwards (one line), if one is configured.
+    # What was shared with the scoring service afterwards (one line), if one is configured;
+    # else what the embedded scorer did with the new and changed orders.
     sharing: str = ""
 
     def line(self) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy import Select, bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from shopguard.server.models import Order, OrderIdentifier
-from shopguard.server.repos import one_of
+from shopguard.server.repos import joined, one_of
 
 MEDIAN_MIN_ORDERS = 20
 MEDIAN_WINDOW = 1001
@@ -128,10 +128,12 @@ def store_orders(
             for kind, digest in p.write.digests.items()
         ]
         if identifiers and dialect == "postgresql":
-            pks, kinds, digests = (list(column) for column in zip(*identifiers, strict=True))
-            session.execute(
-                _INSERT_IDENTIFIERS_POSTGRESQL, {"pks": pks, "kinds": kinds, "digests": digests}
-            )
+            columns = {
+                "pks": joined(i[0] for i in identifiers),
+                "kinds": joined(i[1] for i in identifiers),
+                "digests": joined(i[2] for i in identifiers),
+            }
+            session.execute(_INSERT_IDENTIFIERS_POSTGRESQL, columns)
         elif identifiers:
             names = ("order_pk", "kind", "digest")
             rows = [dict(zip(names, i, strict=True)) for i in identifiers]
@@ -146,27 +148,32 @@ def _existing_statement(dialect: str) -> Select[Any]:
     )
 
 
-# On PostgreSQL a batch goes in as one array per column (``unnest``): one statement the
-# server prepares once, rather than a hundred-row VALUES list parsed and planned each time.
+# On PostgreSQL a batch goes in as one array per column (``unnest``), each sent as one
+# text (see ``repos.joined``): one statement the server prepares once, rather than a
+# hundred-row VALUES list parsed and planned each time.
+def _array(name: str, sql_type: str) -> str:
+    return f"CAST(string_to_array(:{name}, chr(31), chr(30)) AS {sql_type}[])"
+
+
 _INSERT_ORDERS_POSTGRESQL = text(
-    """
+    f"""
 INSERT INTO orders (order_id, created_at, total_cents, currency, payment_method,
                     shipping_method, status, ship_city, city_key, ship_country,
                     shop_id, network_excluded, updated_at)
 SELECT batch.*, :shop_id, false, :now
-FROM unnest(CAST(:order_id AS varchar[]), CAST(:created_at AS timestamp[]),
-            CAST(:total_cents AS bigint[]), CAST(:currency AS varchar[]),
-            CAST(:payment_method AS varchar[]), CAST(:shipping_method AS varchar[]),
-            CAST(:status AS varchar[]), CAST(:ship_city AS varchar[]),
-            CAST(:city_key AS varchar[]), CAST(:ship_country AS varchar[])) AS batch
+FROM unnest({_array("order_id", "varchar")}, {_array("created_at", "timestamp")},
+            {_array("total_cents", "bigint")}, {_array("currency", "varchar")},
+            {_array("payment_method", "varchar")}, {_array("shipping_method", "varchar")},
+            {_array("status", "varchar")}, {_array("ship_city", "varchar")},
+            {_array("city_key", "varchar")}, {_array("ship_country", "varchar")}) AS batch
 RETURNING order_id, id
 """
 )
 _INSERT_IDENTIFIERS_POSTGRESQL = text(
-    """
+    f"""
 INSERT INTO order_identifiers (order_pk, kind, digest)
-SELECT * FROM unnest(CAST(:pks AS integer[]), CAST(:kinds AS varchar[]),
-                     CAST(:digests AS varchar[]))
+SELECT * FROM unnest({_array("pks", "integer")}, {_array("kinds", "varchar")},
+                     {_array("digests", "varchar")})
 """
 )
 
@@ -179,9 +186,9 @@ def _insert_postgresql(
     def naive(moment: datetime) -> datetime:
         return moment.astimezone(UTC).replace(tzinfo=None)
 
-    columns = {
+    columns: dict[str, list[Any]] = {
         "order_id": [f.order_id for f in fields],
-        "created_at": [naive(f.created_at) for f in fields],
+        "created_at": [naive(f.created_at).isoformat(" ") for f in fields],
         "total_cents": [f.total_cents for f in fields],
         "currency": [f.currency for f in fields],
         "payment_method": [f.payment_method for f in fields],
@@ -191,7 +198,8 @@ def _insert_postgresql(
         "city_key": [city_key(f.ship_city) for f in fields],
         "ship_country": [f.ship_country for f in fields],
     }
-    parameters = {**columns, "shop_id": shop_id, "now": naive(now)}
+    parameters: dict[str, Any] = {name: joined(values) for name, values in columns.items()}
+    parameters.update(shop_id=shop_id, now=naive(now))
     result = session.execute(_INSERT_ORDERS_POSTGRESQL, parameters)
     return {order_id: pk for order_id, pk in result}
 

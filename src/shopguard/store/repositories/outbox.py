@@ -3,6 +3,7 @@
 The caller enqueues in the same transaction as the order change that caused the payload;
 a sender later reads ``due`` items, sends them, and marks them sent only on the service's
 acknowledgement. Sent rows stay: they are the record of exactly what left the machine.
+The scores that come back are kept by ``shopguard.store.repositories.scores``.
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from shopguard.store import bulk
-from shopguard.store.models import OrderScore, OutboxItem
+from shopguard.store.models import OutboxItem
+
+# Scores live in their own module; these names stay importable from here.
+from shopguard.store.repositories.scores import ScoreRecord as ScoreRecord
+from shopguard.store.repositories.scores import save_scores as save_scores
+from shopguard.store.repositories.scores import scores as scores
 
 OutboxKind = Literal["order", "outcome"]
 _OUTBOX = OutboxItem.metadata.tables["outbox"]
@@ -42,19 +47,6 @@ class OutboxRecord:
         """The payload as a JSON object."""
         value: dict[str, Any] = json.loads(self.body)
         return value
-
-
-@dataclass(frozen=True, slots=True)
-class ScoreRecord:
-    """A score the service gave an order."""
-
-    order_woo_id: int
-    score: int | None
-    band: str
-    p_fail: float | None
-    reasons: list[dict[str, Any]]
-    model: str
-    scored_at: datetime
 
 
 def encode(payload: dict[str, Any]) -> tuple[str, str]:
@@ -218,50 +210,6 @@ def sent_payloads(
         select(OutboxItem.order_woo_id, OutboxItem.payload).where(OutboxItem.id.in_(newest))
     )
     return {r.order_woo_id: r.payload for r in rows}
-
-
-def save_scores(session: Session, store_id: int, scores: Iterable[ScoreRecord]) -> int:
-    """Keep the latest score per order (upsert)."""
-    rows = [
-        {
-            "store_id": store_id,
-            "order_woo_id": s.order_woo_id,
-            "score": s.score,
-            "band": s.band,
-            "p_fail": s.p_fail,
-            "reasons": json.dumps(s.reasons, ensure_ascii=False),
-            "model": s.model,
-            "scored_at": s.scored_at,
-        }
-        for s in scores
-    ]
-    if not rows:
-        return 0
-    statement = sqlite_insert(OrderScore).values(rows)
-    statement = statement.on_conflict_do_update(
-        index_elements=["store_id", "order_woo_id"],
-        set_={
-            name: statement.excluded[name]
-            for name in ("score", "band", "p_fail", "reasons", "model", "scored_at")
-        },
-    )
-    session.execute(statement)
-    return len(rows)
-
-
-def scores(session: Session, store_id: int, woo_ids: Sequence[int]) -> dict[int, ScoreRecord]:
-    """The stored scores of these orders."""
-    rows = session.scalars(
-        select(OrderScore).where(
-            OrderScore.store_id == store_id, OrderScore.order_woo_id.in_(list(woo_ids))
-        )
-    )
-    return {
-        r.order_woo_id: ScoreRecord(
-            r.order_woo_id, r.score, r.band, r.p_fail, json.loads(r.reasons), r.model, r.scored_at
-        )
-        for r in rows
-    }
 
 
 def _record(row: OutboxItem) -> OutboxRecord:
