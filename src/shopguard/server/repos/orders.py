@@ -300,7 +300,8 @@ def median_total_cents(session: Session, shop_id: str, currency: str) -> int | N
         session.scalars(
             select(_ORDERS.c.total_cents)
             .where(_ORDERS.c.shop_id == shop_id, _ORDERS.c.currency == currency)
-            .order_by(_ORDERS.c.created_at.desc())
+            # The total breaks ties of time: the same totals every time (and the index's order).
+            .order_by(_ORDERS.c.created_at.desc(), _ORDERS.c.total_cents.desc())
             .limit(MEDIAN_WINDOW)
         )
     )
