@@ -213,7 +213,11 @@ class OrderScore(Base):
     """
 
     __tablename__ = "order_scores"
-    __table_args__ = (UniqueConstraint("store_id", "order_woo_id", name="uq_order_scores_order"),)
+    __table_args__ = (
+        UniqueConstraint("store_id", "order_woo_id", name="uq_order_scores_order"),
+        Index("ix_order_scores_score", "store_id", "score"),
+        Index("ix_order_scores_band", "store_id", "band", "score"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("store_profiles.id", ondelete="CASCADE"))
