@@ -141,7 +141,7 @@ def test_a_delivery_is_reported_at_its_completion_date(tmp_path: Path) -> None:
             date_completed_gmt=completed_at,
             date_modified_gmt=NOW - timedelta(days=2),
         ),
-        make_order(2, status="refunded", date_created_gmt=NOW - timedelta(days=25)),
+        make_order(2, status="returned", date_created_gmt=NOW - timedelta(days=25)),
         make_order(3, status="completed", date_created_gmt=NOW - timedelta(days=25)),
     ]
     with sessions.begin() as session:
@@ -150,5 +150,22 @@ def test_a_delivery_is_reported_at_its_completion_date(tmp_path: Path) -> None:
     backfill.backfill_store(sessions, paths.database_url, store_id, "GR", SALT, CUTOFF)
     at = {w: json.loads(p)["at"] for kind, w, p, _ in _outbox(sessions) if kind == "outcome"}
     assert at[1] == iso_utc(completed_at)
-    assert at[2] == iso_utc(orders[1].date_modified_gmt)  # a refund has no date of its own
+    assert at[2] == iso_utc(orders[1].date_modified_gmt)  # a return has no date of its own
     assert at[3] == iso_utc(orders[2].date_modified_gmt)  # completed, but WooCommerce gave no date
+
+
+def test_refunded_and_failed_orders_wait_for_the_owner(tmp_path: Path) -> None:
+    """A refund or a failed payment says nothing certain about delivery: nothing is sent."""
+    paths = resolve_paths(tmp_path / "p")
+    _engine, sessions = open_database(paths)
+    orders = [
+        make_order(1, status="refunded", date_created_gmt=NOW - timedelta(days=25)),
+        make_order(2, status="failed", date_created_gmt=NOW - timedelta(days=25)),
+    ]
+    with sessions.begin() as session:
+        store_id = store_repo.get_or_create_store(session, url="https://shop.example").id
+        order_repo.upsert_orders(session, store_id, orders)
+    backfill.backfill_store(sessions, paths.database_url, store_id, "GR", SALT, CUTOFF)
+    kinds = [kind for kind, _w, _p, _ in _outbox(sessions)]
+    assert kinds.count("order") == 2
+    assert "outcome" not in kinds

@@ -200,16 +200,18 @@ def _chosen_address(order: OrderRecord) -> Address:
 
 
 # WooCommerce statuses that are a delivery outcome. Shops mark refusals with a custom
-# status (plugins commonly add "refused" / "rejected"); "returned" likewise.
+# status (plugins commonly add "refused" / "rejected"); "returned" likewise. "failed" (the
+# payment failed) and "refunded" (for any reason) say nothing certain about delivery: the
+# owner is asked (``OWNER_DECIDES``) and reports the outcome by hand.
 _OUTCOME_BY_STATUS = {
     "completed": "delivered",
-    "failed": "failed",
     "cancelled": "cancelled",
-    "refunded": "returned",
     "returned": "returned",
     "refused": "refused",
     "rejected": "refused",
 }
+OWNER_DECIDES = frozenset({"failed", "refunded"})
+"""Statuses whose delivery outcome only the owner knows: the app asks instead of guessing."""
 
 
 def outcome_for_status(status: str) -> str | None:
