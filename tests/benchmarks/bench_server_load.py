@@ -175,8 +175,9 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def server_process(url: str, workers: int, workdir: Path) -> Iterator[int]:
-    """``shopguard-server serve`` in its own process; yields its port once it is healthy."""
+def server_process(url: str, workers: int, workdir: Path) -> Iterator[tuple[int, int]]:
+    """``shopguard-server serve`` in its own process; yields its port and process id once
+    it is healthy."""
     port = _free_port()
     env = dict(
         os.environ,
@@ -197,7 +198,7 @@ def server_process(url: str, workers: int, workdir: Path) -> Iterator[int]:
                 raise RuntimeError(f"The server did not start:\n{log_path.read_text()[-3000:]}")
             time.sleep(0.2)
         print(f"  server up in {time.monotonic() - started:.1f} s (log: {log_path})")
-        yield port
+        yield port, process.pid
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -205,6 +206,31 @@ def server_process(url: str, workers: int, workdir: Path) -> Iterator[int]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) used so far by a process and its descendants (Linux
+    ``/proc``; 0 elsewhere): the service's own work per batch, which other processes on
+    a shared machine disturb far less than the wall clock."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        used[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    total = 0.0
+    for pid, seconds in used.items():
+        ancestor = pid
+        while ancestor > 1 and ancestor != root:
+            ancestor = parents.get(ancestor, 0)
+        if ancestor == root:
+            total += seconds
+    return total
 
 
 def _healthy(port: int) -> bool:
@@ -229,6 +255,7 @@ class ClientResult:
     orders: int = 0
     errors: dict[int, int] = field(default_factory=dict)
     sample_error: str = ""
+    server_cpu: float = float("nan")  # seconds of the service's CPU in the window
 
 
 def client(
@@ -296,7 +323,7 @@ class Figures:
 
 def run_load(
     world: World,
-    port: int,
+    server: tuple[int, int],
     clients: int,
     duration: float,
     warmup: float,
@@ -306,12 +333,15 @@ def run_load(
 ) -> ClientResult:
     """``clients`` load processes for ``warmup`` + ``duration`` seconds; merged results.
 
-    Each process sends its own order ids (stream ``first_stream`` + its number): every
+    ``server``: the service's port and process id (its CPU time is sampled at both ends
+    of the measured window). Each process sends its own order ids (stream
+    ``first_stream`` + its number): every
     order of every run is new, never an update of one sent before. Each acts for its own
     share of the shops. ``reconnect``: a new connection for every batch (many shops' apps
     rather than one long-lived connection each, which uvicorn's workers would split
     unevenly between them).
     """
+    port, server_pid = server
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     start = time.time() + 3.0  # the processes import first
@@ -335,7 +365,11 @@ def run_load(
     ]
     for process in processes:
         process.start()
-    merged = ClientResult()
+    time.sleep(max(0.0, measure - time.time()))
+    cpu_before = tree_cpu_seconds(server_pid)
+    time.sleep(max(0.0, end - time.time()))
+    cpu_used = tree_cpu_seconds(server_pid) - cpu_before
+    merged = ClientResult(server_cpu=cpu_used)
     for _ in processes:
         part: ClientResult = queue.get(timeout=duration + warmup + 600)
         merged.latencies += part.latencies
@@ -357,20 +391,28 @@ def print_table(world: World, seeding: str, rows: list[tuple[Figures, str, str]]
     print(f"shopguard-server load: {world.orders:,} stored orders, {world.shops:,} shops; ")
     print(f"batches of {BATCH} new orders; database {seeding}; {os.cpu_count()} cores")
     header = (
-        "| configuration | clients | batches | orders/s | p50 ms | p99 ms | max ms | errors "
-        "| target | met |"
+        "| configuration | clients | batches | orders/s | p50 ms | p99 ms | max ms "
+        "| service CPU ms/batch | errors | target | met |"
     )
     print(header)
-    print("|" + "---|" * 10)
+    print("|" + "---|" * 11)
     for figures, target, met in rows:
         r = figures.result
         errors = sum(r.errors.values())
         worst = 1000 * max(r.latencies) if r.latencies else float("nan")
+        cpu = 1000 * r.server_cpu / len(r.latencies) if r.latencies else float("nan")
         print(
             f"| {figures.label} | {figures.clients} | {len(r.latencies)} | {figures.rate:,.0f} "
             f"| {figures.percentile(0.5):.1f} | {figures.percentile(0.99):.1f} | {worst:.1f} "
-            f"| {errors} | {target} | {met} |"
+            f"| {cpu:.1f} | {errors} | {target} | {met} |"
         )
+    print(
+        "service CPU: user + system time of the service's processes (not the database "
+        "server's) in the measured window, per batch answered."
+    )
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    if load:
+        print(f"load average at the end (1/5/15 min): {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     for figures, _target, _met in rows:
         if figures.result.errors:
             print(f"{figures.label}: errors {figures.result.errors}: {figures.result.sample_error}")
@@ -420,14 +462,14 @@ def sqlite_runs(
     database = workdir / "server.sqlite3"
     shutil.copyfile(seeded, database)
     print("SQLite, 1 worker:")
-    with server_process(f"sqlite:///{database}", 1, workdir) as port:
-        result = run_load(world, port, 1, args.duration, args.warmup, 0)
+    with server_process(f"sqlite:///{database}", 1, workdir) as server:
+        result = run_load(world, server, 1, args.duration, args.warmup, 0)
         figures = Figures("SQLite, 1 worker, sequential", 1, args.duration, result)
         target = f"p50 < {TARGET_P50_MS:.0f} ms, p99 < {TARGET_P99_MS:.0f} ms"
         rows.append((figures, target, latency_verdict(figures)))
         if args.sqlite_throughput:
             result = run_load(
-                world, port, args.clients, args.duration, args.warmup, 100, reconnect=True
+                world, server, args.clients, args.duration, args.warmup, 100, reconnect=True
             )
             rows.append(
                 (Figures("SQLite, 1 worker", args.clients, args.duration, result), "-", "-")
@@ -452,13 +494,13 @@ def postgres_runs(
         phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in timings.items())
         print(f"PostgreSQL filled in {time.perf_counter() - started:.0f} s ({phases})")
         print("PostgreSQL, 2 workers:")
-        with server_process(url, 2, workdir) as port:
-            result = run_load(world, port, 1, args.duration, args.warmup, 200)
+        with server_process(url, 2, workdir) as server:
+            result = run_load(world, server, 1, args.duration, args.warmup, 200)
             rows.append(
                 (Figures("PostgreSQL, 2 workers, sequential", 1, args.duration, result), "-", "-")
             )
             result = run_load(
-                world, port, args.clients, args.duration, args.warmup, 300, reconnect=True
+                world, server, args.clients, args.duration, args.warmup, 300, reconnect=True
             )
             figures = Figures("PostgreSQL, 2 workers", args.clients, args.duration, result)
             ok = figures.rate >= TARGET_RATE and not result.errors

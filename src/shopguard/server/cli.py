@@ -253,7 +253,7 @@ def _is_loopback(host: str) -> bool:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from shopguard.server.main import create_app
+    from shopguard.server.main import create_app, tune_garbage_collector
 
     if not _is_loopback(args.host) and not args.behind_tls_proxy:
         raise CommandError(
@@ -292,7 +292,9 @@ def _serve(args: argparse.Namespace) -> int:
         "log_level": "info",
     }
     if args.workers == 1:
-        uvicorn.run(create_app(settings), **options)
+        app = create_app(settings)
+        tune_garbage_collector()
+        uvicorn.run(app, **options)
     else:
         os.environ.update(env)  # the workers read their settings from the environment
         uvicorn.run(

@@ -43,6 +43,8 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA mmap_size={_SQLITE_MMAP_BYTES}")
     cursor.execute(f"PRAGMA cache_size=-{_SQLITE_CACHE_KIB}")
     cursor.execute(f"PRAGMA wal_autocheckpoint={_SQLITE_AUTOCHECKPOINT_PAGES}")
+    # The lists bound as JSON (``repos.one_of``) become small temporary indexes: in memory.
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
 

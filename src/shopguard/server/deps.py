@@ -1,6 +1,9 @@
 """FastAPI dependencies (``Annotated`` aliases): settings, database, clock, the verified
 shop, and request bodies parsed only after the signature checked out.
 
+The ones that only hand over what ``create_app`` built are ``async``: FastAPI runs a plain
+function dependency in its thread pool, a hop to another thread and back for a lookup.
+
 Bodies are parsed here rather than by FastAPI so that an unsigned request is refused
 (401) before anything in its body is looked at, and so that every 422 names its field. The
 batch models are the ones ``with_max_batch`` makes for the settings, the very classes whose
@@ -33,13 +36,13 @@ Clock = Callable[[], datetime]
 M = TypeVar("M", bound=BaseModel)
 
 
-def get_settings(request: Request) -> ServerSettings:
+async def get_settings(request: Request) -> ServerSettings:
     """The settings ``create_app`` was given."""
     settings: ServerSettings = request.app.state.settings
     return settings
 
 
-def get_sessions(request: Request) -> sessionmaker[Session]:
+async def get_sessions(request: Request) -> sessionmaker[Session]:
     """The session factory ``create_app`` built."""
     sessions: sessionmaker[Session] = request.app.state.sessions
     return sessions
@@ -53,12 +56,12 @@ def get_session(
         yield session
 
 
-def get_clock() -> Clock:
+async def get_clock() -> Clock:
     """The clock (tests override it)."""
     return lambda: datetime.now(UTC)
 
 
-def get_guard(request: Request) -> RequestGuard:
+async def get_guard(request: Request) -> RequestGuard:
     """The request verifier ``create_app`` built."""
     guard: RequestGuard = request.app.state.guard
     return guard

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import (
@@ -15,11 +17,14 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    literal_column,
+    select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
-from shopguard.server.models import Base
+from shopguard.server.models import Base, UTCDateTime
 
 
 def insert_ignoring_duplicates(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
@@ -59,16 +64,71 @@ class _Joined(TypeDecorator[Any]):
         return joined(value)
 
 
+class _JsonList(TypeDecorator[Any]):
+    """A bound list, sent as one JSON array (SQLite reads it with ``json_each``)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str:
+        return json.dumps(list(value), separators=(",", ":"))
+
+
 def one_of(column: ColumnElement[Any], name: str, dialect: str) -> ColumnElement[bool]:
     """``column`` is one of the list given as parameter ``name``.
 
     On PostgreSQL the list travels as one text, made an array by the server
     (``= ANY(...)``): the statement is the same whatever the list's length, so the driver
     prepares it once and the server plans it once, instead of parsing and planning
-    hundreds of parameters on every call. Elsewhere it is an ``IN`` list, expanded when
-    the statement runs.
+    hundreds of parameters on every call. On SQLite the list travels as one JSON array
+    (``IN (SELECT value FROM json_each(...))``), for the same reason: one statement, compiled
+    by SQLAlchemy and prepared by SQLite once, where an expanded ``IN`` list is a new
+    statement for every length. The values must be texts or integers (JSON's own types).
     """
     if dialect == "postgresql":
         text_list = func.string_to_array(bindparam(name, type_=_Joined()), SEPARATOR)
         return column == any_(cast(text_list, postgresql.ARRAY(column.type)))
+    if dialect == "sqlite":
+        values: Select[Any] = select(literal_column("value")).select_from(
+            func.json_each(bindparam(name, type_=_JsonList()))
+        )
+        return column.in_(values.scalar_subquery())
     return column.in_(bindparam(name, expanding=True))
+
+
+def time_encoder(dialect: Dialect) -> Callable[[datetime], Any]:
+    """A moment (aware) to the value stored for it, as ``models.UTCDateTime`` binds it for
+    this database (a text on SQLite: ``2026-03-01 09:30:05.000000``): for statements that
+    bypass SQLAlchemy's per-value processing. Built once per database kind."""
+    encoder = _ENCODERS.get(dialect.name)
+    if encoder is None:
+        encoder = _ENCODERS[dialect.name] = _make_encoder(dialect)
+    return encoder
+
+
+_ENCODERS: dict[str, Callable[[datetime], Any]] = {}
+
+
+def _make_encoder(dialect: Dialect) -> Callable[[datetime], Any]:
+    stored = UTCDateTime().dialect_impl(dialect)
+    bind = stored.bind_processor(dialect)
+
+    def encode(moment: datetime) -> Any:
+        value = UTCDateTime().process_bind_param(moment, dialect)
+        return bind(value) if bind is not None else value
+
+    # The same value, several times faster, where it is the same (checked here once).
+    samples = [datetime(2026, 3, 1, 9, 30, 5, micro, tzinfo=UTC) for micro in (0, 7)]
+    samples.append(datetime(2026, 3, 1, 11, 30, 5, 123456, tzinfo=timezone(timedelta(hours=2))))
+    for candidate in (_iso_text, _naive_utc):
+        if all(candidate(sample) == encode(sample) for sample in samples):
+            return candidate
+    return encode
+
+
+def _iso_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)

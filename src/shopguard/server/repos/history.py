@@ -334,6 +334,17 @@ def _history(
     union: set[int] = set()
     kinds: dict[str, KindHistory] = {}
     links: dict[str, int] = {}
+    # A returning customer's email, phone and address usually lead to the same orders:
+    # the same orders are counted once, and their tallies shared (they are frozen).
+    splits: dict[tuple[int, ...], tuple[_Counts, _Counts, Tally, Tally]] = {}
+
+    def split(pks: tuple[int, ...]) -> tuple[_Counts, _Counts, Tally, Tally]:
+        done = splits.get(pks)
+        if done is None:
+            own, network = _split(shop_id, (view for pk in pks if (view := seen[pk]) is not None))
+            done = splits[pks] = (own, network, own.tally(at, decode), network.tally(at, decode))
+        return done
+
     for kind, digest in sorted(probe.digests.items()):
         matches = found.get(digest, ())
         counterpart = _COUNTERPART.get(kind)
@@ -351,16 +362,15 @@ def _history(
             pk = match[_PK]
             if pk not in seen:
                 seen[pk] = _see(match, moments)
-            if (view := seen[pk]) is not None:
-                earlier.append(view)
+            if seen[pk] is not None:
+                earlier.append(pk)
                 union.add(pk)
         if earlier:
-            own, network = _split(shop_id, earlier)
-            kinds[kind] = KindHistory(own=own.tally(at, decode), network=network.tally(at, decode))
-    own, network = _split(shop_id, (view for pk in union if (view := seen[pk]) is not None))
-    history = SubjectHistory(
-        own=own.tally(at, decode), network=network.tally(at, decode), by_kind=kinds
-    )
+            # Sorted, duplicates kept: the key names exactly the views counted.
+            _own, _network, own_tally, network_tally = split(tuple(sorted(earlier)))
+            kinds[kind] = KindHistory(own=own_tally, network=network_tally)
+    own, network, own_tally, network_tally = split(tuple(sorted(union)))
+    history = SubjectHistory(own=own_tally, network=network_tally, by_kind=kinds)
     activity = Activity(
         own_orders_24h=own.orders_24h,
         network_orders_24h=network.orders_24h,

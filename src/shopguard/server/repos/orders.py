@@ -15,7 +15,7 @@ from sqlalchemy import Select, bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from shopguard.server.models import Order, OrderIdentifier
-from shopguard.server.repos import joined, one_of
+from shopguard.server.repos import joined, one_of, time_encoder
 
 MEDIAN_MIN_ORDERS = 20
 MEDIAN_WINDOW = 1001
@@ -118,6 +118,8 @@ def store_orders(
         fields = [p.write.fields for p in inserts]
         if dialect == "postgresql":
             ids = _insert_postgresql(session, shop_id, fields, now)
+        elif dialect == "sqlite":
+            ids = _insert_sqlite(session, shop_id, fields, now)
         else:
             rows = [_order_row(shop_id, f, now) for f in fields]
             statement = insert(_ORDERS).returning(_ORDERS.c.order_id, _ORDERS.c.id)
@@ -134,6 +136,10 @@ def store_orders(
                 "digests": joined(i[2] for i in identifiers),
             }
             session.execute(_INSERT_IDENTIFIERS_POSTGRESQL, columns)
+        elif identifiers and dialect == "sqlite":
+            # In digest order: consecutive inserts into the digest index walk it one way.
+            identifiers.sort(key=lambda row: row[2])
+            session.connection().exec_driver_sql(_INSERT_IDENTIFIERS_SQLITE, identifiers)
         elif identifiers:
             names = ("order_pk", "kind", "digest")
             rows = [dict(zip(names, i, strict=True)) for i in identifiers]
@@ -202,6 +208,70 @@ def _insert_postgresql(
     parameters.update(shop_id=shop_id, now=naive(now))
     result = session.execute(_INSERT_ORDERS_POSTGRESQL, parameters)
     return {order_id: pk for order_id, pk in result}
+
+
+# On SQLite plain driver statements (the values bound as the models would bind them): the
+# rows of a batch need no per-row work from SQLAlchemy, and the statements, always the same
+# text for the same batch size, stay prepared in the driver's statement cache.
+_INSERT_IDENTIFIERS_SQLITE = (
+    "INSERT INTO order_identifiers (order_pk, kind, digest) VALUES (?, ?, ?)"
+)
+_SQLITE_ORDER_COLUMNS = (
+    "shop_id",
+    "order_id",
+    "created_at",
+    "total_cents",
+    "currency",
+    "payment_method",
+    "shipping_method",
+    "status",
+    "ship_city",
+    "city_key",
+    "ship_country",
+    "network_excluded",
+    "updated_at",
+)
+_SQLITE_ROWS_PER_STATEMENT = 500  # 13 parameters a row: far below SQLite's limit
+
+
+def _insert_sqlite_sql(rows: int) -> str:
+    one = "(" + ", ".join("?" for _ in _SQLITE_ORDER_COLUMNS) + ")"
+    return (
+        f"INSERT INTO orders ({', '.join(_SQLITE_ORDER_COLUMNS)}) "
+        f"VALUES {', '.join(one for _ in range(rows))} RETURNING order_id, id"
+    )
+
+
+def _insert_sqlite(
+    session: Session, shop_id: str, fields: Sequence[OrderFields], now: datetime
+) -> dict[str, int]:
+    """New orders, a multi-row INSERT ... RETURNING per 500; their row ids by order id."""
+    encode = time_encoder(session.get_bind().dialect)
+    stamp = encode(now)
+    connection = session.connection()
+    ids: dict[str, int] = {}
+    for start in range(0, len(fields), _SQLITE_ROWS_PER_STATEMENT):
+        chunk = fields[start : start + _SQLITE_ROWS_PER_STATEMENT]
+        values: list[Any] = []
+        for f in chunk:
+            values += (
+                shop_id,
+                f.order_id,
+                encode(f.created_at),
+                f.total_cents,
+                f.currency,
+                f.payment_method,
+                f.shipping_method,
+                f.status,
+                f.ship_city,
+                city_key(f.ship_city),
+                f.ship_country,
+                0,
+                stamp,
+            )
+        result = connection.exec_driver_sql(_insert_sqlite_sql(len(chunk)), tuple(values))
+        ids.update((order_id, pk) for order_id, pk in result)
+    return ids
 
 
 def _order_row(shop_id: str, fields: OrderFields, now: datetime) -> dict[str, Any]:
@@ -289,6 +359,15 @@ def set_outcome(order: Order, outcome: str, at: datetime) -> None:
         order.outcome_at = at
 
 
+_LATEST_TOTALS = (
+    select(_ORDERS.c.total_cents)
+    .where(_ORDERS.c.shop_id == bindparam("shop_id"), _ORDERS.c.currency == bindparam("currency"))
+    # The total breaks ties of time: the same totals every time (and the index's order).
+    .order_by(_ORDERS.c.created_at.desc(), _ORDERS.c.total_cents.desc())
+    .limit(MEDIAN_WINDOW)
+)
+
+
 def median_total_cents(session: Session, shop_id: str, currency: str) -> int | None:
     """The shop's usual order total in this currency: the median of its latest
     ``MEDIAN_WINDOW`` orders (all of them in a smaller shop); None with too few orders.
@@ -297,13 +376,7 @@ def median_total_cents(session: Session, shop_id: str, currency: str) -> int | N
     for one with a hundred, and it follows the shop's prices as they change.
     """
     totals = sorted(
-        session.scalars(
-            select(_ORDERS.c.total_cents)
-            .where(_ORDERS.c.shop_id == shop_id, _ORDERS.c.currency == currency)
-            # The total breaks ties of time: the same totals every time (and the index's order).
-            .order_by(_ORDERS.c.created_at.desc(), _ORDERS.c.total_cents.desc())
-            .limit(MEDIAN_WINDOW)
-        )
+        session.scalars(_LATEST_TOTALS, {"shop_id": shop_id, "currency": currency}).all()
     )
     if len(totals) < MEDIAN_MIN_ORDERS:
         return None
