@@ -242,3 +242,80 @@ def test_score_refuses_when_a_scoring_service_scores_the_orders(
     save_settings(paths.config, make_settings("https://score.example", "shop-1"))
     assert main(["score", "--data-dir", str(tmp_path / "profile")]) == 1
     assert "scored by the scoring service at https://score.example" in capsys.readouterr().err
+
+
+@pytest.fixture
+def small_store() -> Iterator[DemoStore]:
+    with DemoStore(orders=200, seed=17) as demo:
+        yield demo
+
+
+def test_outcome_and_pending_outcomes(
+    small_store: DemoStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    key, secret = small_store.credentials
+    monkeypatch.setenv("SHOPGUARD_CONSUMER_KEY", key)
+    monkeypatch.setenv("SHOPGUARD_CONSUMER_SECRET", secret)
+    data_dir = str(tmp_path / "profile")
+    assert main(["sync", "--url", small_store.url, "--data-dir", data_dir]) == 0
+    capsys.readouterr()
+
+    assert main(["pending-outcomes", "--json", "--data-dir", data_dir]) == 0
+    pending = json.loads(capsys.readouterr().out)
+    assert pending and {p["status"] for p in pending} <= {"failed", "refunded"}
+    assert set(pending[0]) == {
+        "store",
+        "number",
+        "woo_id",
+        "status",
+        "date_created_gmt",
+        "total",
+        "currency",
+    }
+    number = pending[0]["number"]
+
+    assert main(["outcome", number, "refused", "--data-dir", data_dir]) == 0
+    assert f"Order {number} is marked refused." in capsys.readouterr().out
+    assert main(["pending-outcomes", "--json", "--data-dir", data_dir]) == 0
+    after = json.loads(capsys.readouterr().out)
+    assert number not in {p["number"] for p in after} and len(after) == len(pending) - 1
+
+    assert (
+        main(["outcome", f"#{number}", "undo", "--store", small_store.url, "--data-dir", data_dir])
+        == 0
+    )
+    assert "undone" in capsys.readouterr().out
+    assert main(["pending-outcomes", "--data-dir", data_dir]) == 0
+    text = capsys.readouterr().out
+    assert f"{len(pending)} order(s) wait" in text and "shopguard outcome ORDER_NUMBER" in text
+
+    assert main(["outcome", "999999", "delivered", "--data-dir", data_dir]) == 1
+    err = capsys.readouterr().err
+    assert "No order numbered 999999" in err and "shopguard sync --url" in err
+    assert (
+        main(
+            [
+                "outcome",
+                number,
+                "delivered",
+                "--store",
+                "https://other.example",
+                "--data-dir",
+                data_dir,
+            ]
+        )
+        == 1
+    )
+    assert "No orders are kept for https://other.example" in capsys.readouterr().err
+
+
+def test_outcome_commands_are_in_the_help() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    assert "outcome" in result.stdout and "pending-outcomes" in result.stdout
+    detail = run("outcome", "--help")
+    assert "delivered,failed,refused,returned,undo" in detail.stdout
+    assert run("outcome", "12", "lost").returncode == 2  # argparse names the choices

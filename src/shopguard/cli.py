@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from shopguard import __version__, cli_assessments
+from shopguard import __version__, cli_assessments, cli_outcomes
 from shopguard.paths import AppPaths, resolve_paths
 from shopguard.scoring.service_client import ServiceError
 from shopguard.scoring.settings import ServiceSettingsError
@@ -125,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="check this computer (and a store) and say what to fix")
     doctor.add_argument("--url", help="also check this store's connection")
     _add_common(doctor)
+    cli_outcomes.add_parsers(sub, _add_common)
     cli_assessments.add_parsers(sub, _add_common)
     return parser
 
@@ -479,6 +480,8 @@ _COMMANDS = {
     "service": _cmd_service,
     "push": _cmd_push,
     "score": _cmd_score,
+    "outcome": cli_outcomes.cmd_outcome,
+    "pending-outcomes": cli_outcomes.cmd_pending,
     "assessments": cli_assessments.cmd_assessments,
     "export": cli_assessments.cmd_export,
     "import-assessment": cli_assessments.cmd_import,

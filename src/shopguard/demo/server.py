@@ -258,8 +258,15 @@ class DemoStore:
         self._shop.trash(order)
 
     def notes(self, order_id: int) -> list[dict[str, Any]]:
-        """Notes added to the order through the API, oldest first."""
+        """Notes added to the order through the API (and the system's status-change notes
+        for changes made through it), oldest first."""
         return self._shop.notes(order_id)
+
+    def emails(self) -> list[dict[str, Any]]:
+        """The emails WooCommerce would have sent for changes made through the API: dicts
+        of ``order_id``, ``email`` (``customer_note``, ``customer_on_hold_order``,
+        ``cancelled_order``), ``to`` and, for a customer note, ``note``."""
+        return self._shop.emails()
 
     # ------------------------------------------------------------ serving
 

@@ -31,6 +31,27 @@ _NEXT_STATUS = {
     "completed": ("refunded",),
 }
 NOTE_AUTHOR = "Ελένη (Shop manager)"
+# ``wc_get_order_statuses()``: the names status-change notes use.
+STATUS_NAMES = {
+    "pending": "Pending payment",
+    "processing": "Processing",
+    "on-hold": "On hold",
+    "completed": "Completed",
+    "cancelled": "Cancelled",
+    "refunded": "Refunded",
+    "failed": "Failed",
+    "checkout-draft": "Draft",
+}
+# Transactional emails WooCommerce sends on a status change (``WC_Email_*`` triggers):
+# (from, to) -> (email id, recipient: "customer" or "admin").
+_STATUS_EMAILS = {
+    ("pending", "on-hold"): ("customer_on_hold_order", "customer"),
+    ("failed", "on-hold"): ("customer_on_hold_order", "customer"),
+    ("cancelled", "on-hold"): ("customer_on_hold_order", "customer"),
+    ("processing", "cancelled"): ("cancelled_order", "admin"),
+    ("on-hold", "cancelled"): ("cancelled_order", "admin"),
+}
+ADMIN_EMAIL = "shop-owner@demo.invalid"
 
 
 class Shop:
@@ -48,6 +69,7 @@ class Shop:
         self._rng = random.Random(seed * 7919 + 17)
         self._next_id = self.book.max_id() + 1
         self._notes: dict[int, list[dict[str, Any]]] = {}
+        self._emails: list[dict[str, Any]] = []
         self._next_note_id = 1
         self._next_meta_id = 50_000_000
         self._cache: OrderedDict[tuple[int, int, bool, tuple[str, ...]], bytes] = OrderedDict()
@@ -211,8 +233,21 @@ class Shop:
             order.changes = stored
             if "billing" in changes:
                 self.book.note_billing_change(order)
+            before = order.status
             status = changes.get("status") or order.status
             self._transition(order, status, self.write_time(order))
+            if status != before:
+                # ``WC_Order::status_transition``: a system note, and the emails it triggers.
+                self._store_note(
+                    order,
+                    f"Order status changed from {STATUS_NAMES.get(before, before)} to "
+                    f"{STATUS_NAMES.get(status, status)}.",
+                    customer_note=False,
+                    by_user=False,
+                )
+                email = _STATUS_EMAILS.get((before, status))
+                if email is not None:
+                    self._send_email(order, email[0], email[1])
 
     def _merge_meta(self, order: DemoOrder, posted: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """``update_meta_data``: by id if given, else by key, else a new entry."""
@@ -236,20 +271,44 @@ class Shop:
     def add_note(
         self, order: DemoOrder, text: str, customer_note: bool, by_user: bool
     ) -> dict[str, Any]:
-        """Store an order note as ``POST /orders/<id>/notes`` does; return it."""
+        """Store an order note as ``POST /orders/<id>/notes`` does; return it.
+
+        A customer note is emailed to the customer (``WC_Email_Customer_Note``).
+        """
         with self.book.lock:
-            when = self.clock()
-            note = {
-                "id": self._next_note_id,
-                "author": NOTE_AUTHOR if by_user else "system",
-                "date_created": format_date(when + generator.SITE_UTC_OFFSET),
-                "date_created_gmt": format_date(when),
-                "note": text,
-                "customer_note": customer_note,
-            }
-            self._next_note_id += 1
-            self._notes.setdefault(order.id, []).append(note)
+            note = self._store_note(order, text, customer_note=customer_note, by_user=by_user)
+            if customer_note:
+                self._send_email(order, "customer_note", "customer", text)
             return dict(note)
+
+    def _store_note(
+        self, order: DemoOrder, text: str, *, customer_note: bool, by_user: bool
+    ) -> dict[str, Any]:
+        when = self.clock()
+        note = {
+            "id": self._next_note_id,
+            "author": NOTE_AUTHOR if by_user else "system",
+            "date_created": format_date(when + generator.SITE_UTC_OFFSET),
+            "date_created_gmt": format_date(when),
+            "note": text,
+            "customer_note": customer_note,
+        }
+        self._next_note_id += 1
+        self._notes.setdefault(order.id, []).append(note)
+        return note
+
+    def _send_email(self, order: DemoOrder, email_id: str, recipient: str, text: str = "") -> None:
+        """Record an email WooCommerce would send (the demo sends nothing)."""
+        to = ADMIN_EMAIL
+        if recipient == "customer":
+            to = str(self.order_dict(order)["billing"].get("email") or "")
+        if to:
+            self._emails.append({"order_id": order.id, "email": email_id, "to": to, "note": text})
+
+    def emails(self) -> list[dict[str, Any]]:
+        """The emails WooCommerce would have sent so far, oldest first."""
+        with self.book.lock:
+            return [dict(e) for e in self._emails]
 
     def notes(self, order_id: int) -> list[dict[str, Any]]:
         """Notes added to an order through the API, oldest first."""

@@ -27,6 +27,11 @@ Two passes, both a handful of queries and in-memory work:
   raises the customer's open orders at once, while a finished order keeps the score it
   had as of its own creation. Only the orders of those customers are read.
 
+Outcomes: the one the owner reported (``order_outcomes``, as of when it was reported)
+takes precedence over what the order's status means. Reporting one marks the order as
+changed (``outcomes.mark_changed``), so the next incremental pass rescores the customer's
+later orders.
+
 Scores go through ``store.repositories.scores.write_scores``: latest score upserted,
 history appended only when something changed. Nothing of a customer is logged: the event
 log and the log get counts only.
@@ -264,9 +269,12 @@ class _Scorer:
             kinds = frozenset(digests)
         else:
             digests, kinds = self._identifiers.of(identity)
-        outcome = outcome_for_status(facts.status)
+        # The owner's word first (reported by hand, when it was reported), else the status.
+        outcome = facts.owner_outcome or outcome_for_status(facts.status)
         outcome_at = None
-        if outcome is not None:
+        if facts.owner_outcome and facts.owner_outcome_at:
+            outcome_at = _epoch(facts.owner_outcome_at)
+        elif outcome is not None:
             completed = facts.date_completed_gmt
             outcome_at = outcome_time(
                 outcome,

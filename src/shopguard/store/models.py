@@ -251,6 +251,29 @@ class OrderScoreHistory(Base):
     scored_at: Mapped[datetime]
 
 
+class OrderOutcome(Base):
+    """The delivery outcome the owner reported for an order (Delivered, Failed, ...).
+
+    It takes precedence over the outcome an order status implies
+    (``privacy.payload.outcome_for_status``); undoing it deletes the row, and the status
+    speaks again. Every change is also a line in the event log.
+
+    Attributes:
+        outcome: "delivered", "failed", "refused" or "returned".
+        recorded_at: when the owner reported it (UTC); the outcome's time for the model and
+            for the scoring service.
+    """
+
+    __tablename__ = "order_outcomes"
+    __table_args__ = (UniqueConstraint("store_id", "order_woo_id", name="uq_order_outcomes_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store_profiles.id", ondelete="CASCADE"))
+    order_woo_id: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(12))
+    recorded_at: Mapped[datetime]
+
+
 class LocalIdentifier(Base):
     """A strong identifier digest (email, phone, address) of an order under the *local*
     salt: the embedded scorer's index of the shop's own customers. Never sent anywhere.

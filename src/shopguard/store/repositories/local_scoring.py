@@ -35,6 +35,9 @@ class FactsRow(NamedTuple):
     payment_method: str
     synced_at: str
     pii_erased_at: str | None
+    # The outcome the owner reported (``order_outcomes``) and when: it overrides the status.
+    owner_outcome: str | None
+    owner_outcome_at: str | None
 
 
 class IdentityRow(NamedTuple):
@@ -57,7 +60,12 @@ class IdentityRow(NamedTuple):
     shipping_country: str
 
 
-_FACTS_SQL = ", ".join(FactsRow._fields)
+_OWNER_COLUMNS = {"owner_outcome": "oo.outcome", "owner_outcome_at": "oo.recorded_at"}
+_FACTS_SQL = ", ".join(_OWNER_COLUMNS.get(f, f"orders.{f}") for f in FactsRow._fields)
+_OWNER_JOIN = (
+    " LEFT JOIN order_outcomes oo"
+    " ON oo.store_id = orders.store_id AND oo.order_woo_id = orders.woo_id"
+)
 _IDENTITY_SQL = ", ".join(IdentityRow._fields)
 _N_FACTS = len(FactsRow._fields)
 
@@ -90,14 +98,14 @@ def order_rows(
     ``identity``: also read the raw fields the identifiers are built from.
     """
     columns = _FACTS_SQL + (", " + _IDENTITY_SQL if identity else "")
-    sql = f"SELECT {columns} FROM orders WHERE store_id = ?"
+    sql = f"SELECT {columns} FROM orders{_OWNER_JOIN} WHERE orders.store_id = ?"
     params: list[Any] = [store_id]
     if not include_trash:
-        sql += " AND status != 'trash'"
+        sql += " AND orders.status != 'trash'"
     if synced_after is not None:
-        sql += " AND synced_at > ?"
+        sql += " AND orders.synced_at > ?"
         params.append(stored_time(synced_after))
-    order = " ORDER BY date_created_gmt, woo_id"
+    order = " ORDER BY orders.date_created_gmt, orders.woo_id"
     driver = _driver(session)
     rows: list[tuple[Any, ...]] = []
     if woo_ids is None:
@@ -105,7 +113,7 @@ def order_rows(
     else:
         for chunk in _chunks(sorted(woo_ids)):
             marks = ", ".join("?" for _ in chunk)
-            rows.extend(driver.execute(f"{sql} AND woo_id IN ({marks})", (*params, *chunk)))
+            rows.extend(driver.execute(f"{sql} AND orders.woo_id IN ({marks})", (*params, *chunk)))
         rows.sort(key=lambda r: (r[2], r[0]))
     if not identity:
         return [(FactsRow._make(r), None) for r in rows]
