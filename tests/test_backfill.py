@@ -24,6 +24,7 @@ from shopguard.store.db import open_database
 from shopguard.store.models import OutboxItem
 from shopguard.store.repositories import orders as order_repo
 from shopguard.store.repositories import outbox as outbox_repo
+from shopguard.store.repositories import outcomes as outcome_repo
 from shopguard.store.repositories import stores as store_repo
 from tests.helpers.factories import make_order
 
@@ -33,18 +34,23 @@ CUTOFF = NOW - RETENTION
 STATUSES = ["processing", "completed", "refunded", "failed", "trash", "on-hold"]
 
 
-def _profile(root: Path) -> tuple[AppPaths, sessionmaker[Session], int]:
+def _profile(root: Path, *, returning: bool = False) -> tuple[AppPaths, sessionmaker[Session], int]:
+    """250 orders; ``returning``: from 30 customers who come back, not one each."""
     paths = resolve_paths(root)
     _engine, sessions = open_database(paths)
     orders = [
         make_order(
             i,
             status=STATUSES[i % len(STATUSES)],
-            billing_phone=f"69{i:08d}",
-            billing_email=f"customer{i}@example.com",
+            billing_phone=f"69{c:08d}",
+            billing_email=f"customer{c}@example.com",
+            billing_last_name=f"Customer{c}",
+            billing_address_1=f"Ermou {c}",
+            billing_city=["Athens", f"Customer{c}", "Αθήνα"][i % 3],
             date_created_gmt=NOW - _age(i),
         )
         for i in range(1, 251)
+        for c in [i % 30 if returning else i]
     ]
     with sessions.begin() as session:
         store_id = store_repo.get_or_create_store(session, url="https://shop.example").id
@@ -85,6 +91,21 @@ def test_workers_queue_exactly_what_this_process_queues(tmp_path: Path) -> None:
     assert {woo_id for kind, woo_id, _, _ in rows if kind == "order"} == expected
     outcomes = {woo_id for kind, woo_id, _, _ in rows if kind == "outcome"}
     assert outcomes and outcomes <= expected  # completed, refunded and failed orders only
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_the_memo_changes_nothing_that_is_queued(tmp_path: Path) -> None:
+    """Returning customers (the same raw email, phone, name and address in many orders) are
+    served from each process's memo; what is queued is the same byte for byte."""
+    results = []
+    for workers, memo in ((1, False), (1, True), (2, True)):
+        paths, sessions, store_id = _profile(tmp_path / f"w{workers}{memo}", returning=True)
+        queued = backfill.backfill_store(
+            sessions, paths.database_url, store_id, "GR", SALT, CUTOFF, workers=workers, memo=memo
+        )
+        results.append((queued, _outbox(sessions)))
+    assert results[0][0] > 0
+    assert results[0] == results[1] == results[2]
 
 
 @pytest.mark.usefixtures("small_chunks")
@@ -169,3 +190,26 @@ def test_refunded_and_failed_orders_wait_for_the_owner(tmp_path: Path) -> None:
     kinds = [kind for kind, _w, _p, _ in _outbox(sessions)]
     assert kinds.count("order") == 2
     assert "outcome" not in kinds
+
+
+def test_the_owners_outcome_wins_over_the_status(tmp_path: Path) -> None:
+    """An outcome the owner reported is what the back-fill queues, whatever the status says
+    (also on a refunded order, whose status says nothing)."""
+    paths = resolve_paths(tmp_path / "p")
+    _engine, sessions = open_database(paths)
+    reported = NOW - timedelta(days=3)
+    orders = [
+        make_order(1, status="completed", date_created_gmt=NOW - timedelta(days=25)),
+        make_order(2, status="refunded", date_created_gmt=NOW - timedelta(days=25)),
+    ]
+    with sessions.begin() as session:
+        store_id = store_repo.get_or_create_store(session, url="https://shop.example").id
+        order_repo.upsert_orders(session, store_id, orders)
+        outcome_repo.set_outcome(session, store_id, 1, "refused", at=reported)
+        outcome_repo.set_outcome(session, store_id, 2, "returned", at=reported)
+    backfill.backfill_store(sessions, paths.database_url, store_id, "GR", SALT, CUTOFF)
+    sent = {w: json.loads(p) for kind, w, p, _ in _outbox(sessions) if kind == "outcome"}
+    assert {w: (o["outcome"], o["at"]) for w, o in sent.items()} == {
+        1: ("refused", iso_utc(reported)),
+        2: ("returned", iso_utc(reported)),
+    }

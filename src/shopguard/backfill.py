@@ -1,13 +1,13 @@
 """Queue the payloads of many stored orders at once: the back-fill.
 
 When a scoring service is configured for the first time, or an earlier offline run owes a
-catch-up, every stored order within retention is queued. Building a payload is CPU work:
-parsing one phone number with ``phonenumbers`` alone costs about 20 us, and the whole
-payload about 90 us. For a big shop the orders are therefore read and turned into
-canonical payload text by worker processes, one range of order ids each, while this process
-only writes the outbox, chunk by chunk, in order. Each worker opens the database itself
-(SQLite in WAL mode lets them read while the outbox is written), so no order crosses a
-pipe; only the finished text comes back.
+catch-up, every stored order within retention is queued. Reading an order and building its
+payload text is CPU work (some 40-70 us an order, see tests/benchmarks/bench_payloads.py;
+``PayloadEncoder`` remembers returning customers' digests). For a big shop the orders are
+therefore read and turned into canonical payload text by worker processes, one range of
+order ids each, while this process only writes the outbox, chunk by chunk, in order. Each
+worker opens the database itself (SQLite in WAL mode lets them read while the outbox is
+written), so no order crosses a pipe; only the finished text comes back.
 
 Small back-fills run in this process: starting workers costs more than it saves.
 """
@@ -15,8 +15,9 @@ Small back-fills run in this process: starting workers costs more than it saves.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.context
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,17 +26,14 @@ from functools import lru_cache
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from shopguard.privacy.encoder import PayloadEncoder
 from shopguard.privacy.hashing import Salt
-from shopguard.privacy.payload import (
-    build_order_payload,
-    build_outcome_payload,
-    outcome_for_status,
-    outcome_time,
-)
+from shopguard.privacy.payload import outcome_for_status, outcome_time
 from shopguard.store.db import create_sqlite_engine
 from shopguard.store.records import OrderRecord
 from shopguard.store.repositories import orders as order_repo
 from shopguard.store.repositories import outbox as outbox_repo
+from shopguard.store.repositories import outcomes as outcome_repo
 
 CHUNK = 2_000  # orders per read, per worker task and per outbox transaction
 PARALLEL_MIN = 10_000  # below this, worker start-up costs more than it saves
@@ -63,24 +61,40 @@ class _Job:
     salt_hex: str
     default_country: str
     cutoff: datetime
+    memo: bool = True
 
 
 def encode_records(
-    records: Iterable[OrderRecord], salt: Salt, default_country: str, cutoff: datetime
+    records: Iterable[OrderRecord],
+    salt: Salt,
+    default_country: str,
+    cutoff: datetime,
+    *,
+    encoder: PayloadEncoder | None = None,
+    owner: Mapping[int, tuple[str, datetime]] | None = None,
 ) -> EncodedChunk:
-    """Payloads and delivery outcomes of these orders (those within retention, not trashed)."""
+    """Payloads and delivery outcomes of these orders (those within retention, not trashed).
+
+    ``encoder``: one made for this salt and default country, to reuse what it remembers of
+    earlier orders; by default a fresh one. ``owner``: the outcomes the owner reported
+    (order id to outcome and when), which win over what a status implies.
+    """
+    owner = owner or {}
+    encoder = encoder or PayloadEncoder(salt, default_country)
     orders: Encoded = []
     outcomes: Encoded = []
     for r in records:
         if r.date_created_gmt < cutoff or r.status == "trash":
             continue
-        payload = build_order_payload(r, salt, default_country=default_country)
-        orders.append((r.woo_id, *outbox_repo.encode(payload)))
+        orders.append((r.woo_id, *encoder.order(r)))
+        reported = owner.get(r.woo_id)
+        if reported is not None:
+            outcomes.append((r.woo_id, *encoder.outcome(r.woo_id, *reported)))
+            continue
         outcome = outcome_for_status(r.status)
         if outcome:
             at = outcome_time(outcome, r.date_modified_gmt, r.date_completed_gmt)
-            outcome_payload = build_outcome_payload(r.woo_id, outcome, at)
-            outcomes.append((r.woo_id, *outbox_repo.encode(outcome_payload)))
+            outcomes.append((r.woo_id, *encoder.outcome(r.woo_id, outcome, at)))
     return EncodedChunk(orders, outcomes)
 
 
@@ -93,11 +107,14 @@ def backfill_store(
     cutoff: datetime,
     *,
     workers: int | None = None,
+    memo: bool = True,
 ) -> int:
     """Queue every order of the store (within retention) whose payload is not queued yet.
 
     ``workers``: processes to encode with; None picks by the number of orders and CPUs
-    (1 means this process). Returns how many order payloads were queued.
+    (1 means this process). ``memo``: let each process remember the digests of the raw
+    identifiers it has hashed (returning customers); off only to measure what it saves.
+    Returns how many order payloads were queued.
     """
     with sessions() as session:
         ids = order_repo.order_ids(session, store_id, created_since=cutoff)
@@ -110,6 +127,7 @@ def backfill_store(
             salt.hex,
             default_country,
             cutoff,
+            memo,
         )
         for start in range(0, len(ids), CHUNK)
     ]
@@ -133,21 +151,38 @@ def _encoded(
     jobs: Sequence[_Job], sessions: sessionmaker[Session], workers: int
 ) -> Iterator[EncodedChunk]:
     if workers <= 1 or len(jobs) <= 1:
+        encoders: dict[tuple[str, str, bool], PayloadEncoder] = {}
         for job in jobs:
             with sessions() as session:
-                yield _encode_job(job, session)
+                yield _encode_job(job, session, encoders)
         return
-    # Never plain fork: the caller may run Qt or other threads (see sync_process).
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
+    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=_pool_context()) as pool:
         # map() keeps the order of the chunks; workers run ahead while this process writes.
         yield from pool.map(_encode_in_worker, jobs)
 
 
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """Fork server where there is one, else spawn; never plain fork: the caller may run Qt
+    or other threads (see sync_process)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    # Workers fork from a server that has imported this module (and so SQLAlchemy and
+    # phonenumbers) once, instead of importing it all again each (~0.5 s a worker). The GUI
+    # starts the server earlier with a longer list (sync_process.prepare); a server that
+    # runs already keeps its list.
+    from multiprocessing import forkserver  # not on Windows
+
+    forkserver.set_forkserver_preload([__name__])
+    return multiprocessing.get_context("forkserver")
+
+
+_WORKER_ENCODERS: dict[tuple[str, str, bool], PayloadEncoder] = {}
+"""A worker process's encoders: what one chunk taught them helps the next chunk."""
+
+
 def _encode_in_worker(job: _Job) -> EncodedChunk:
     with Session(_worker_engine(job.database_url)) as session:
-        return _encode_job(job, session)
+        return _encode_job(job, session, _WORKER_ENCODERS)
 
 
 @lru_cache(maxsize=4)
@@ -155,6 +190,25 @@ def _worker_engine(database_url: str) -> Engine:
     return create_sqlite_engine(database_url)
 
 
-def _encode_job(job: _Job, session: Session) -> EncodedChunk:
+def _encode_job(
+    job: _Job, session: Session, encoders: dict[tuple[str, str, bool], PayloadEncoder]
+) -> EncodedChunk:
+    key = (job.salt_hex, job.default_country, job.memo)
+    encoder = encoders.get(key)
+    if encoder is None:
+        encoders.clear()  # one back-fill at a time: forget an earlier salt's digests
+        salt = Salt.from_hex(job.salt_hex)
+        encoder = encoders[key] = PayloadEncoder(salt, job.default_country, memo=job.memo)
     records = order_repo.orders_between(session, job.store_id, job.first, job.last)
-    return encode_records(records, Salt.from_hex(job.salt_hex), job.default_country, job.cutoff)
+    owner = owner_outcomes(session, job.store_id, [r.woo_id for r in records])
+    return encode_records(
+        records, encoder.salt, job.default_country, job.cutoff, encoder=encoder, owner=owner
+    )
+
+
+def owner_outcomes(
+    session: Session, store_id: int, woo_ids: Sequence[int]
+) -> dict[int, tuple[str, datetime]]:
+    """The outcomes the owner reported for these orders, as ``encode_records`` takes them."""
+    found = outcome_repo.outcomes(session, store_id, woo_ids)
+    return {woo_id: (o.outcome, o.recorded_at) for woo_id, o in found.items()}

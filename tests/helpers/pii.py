@@ -64,6 +64,29 @@ def leaks(sent: bytes, orders: Iterable[OrderRecord]) -> list[tuple[int, str]]:
     found = []
     for order in orders:
         for value in raw_values(order):
-            if any(form in sent for form in variants(value)):
+            if any(_occurs(form, sent) for form in variants(value)):
                 found.append((order.woo_id, value))
     return found
+
+
+def _occurs(form: bytes, sent: bytes) -> bool:
+    """Whether ``form`` is in ``sent``. A word made of letters only counts where it stands
+    as a word: a customer called "Then" is not leaked by the city "Athens" (the payload's
+    city check compares words too); anything else (emails, numbers, encodings) counts
+    anywhere."""
+    if not form.decode(errors="replace").isalpha():
+        return form in sent
+    start = sent.find(form)
+    while start >= 0:
+        end = start + len(form)
+        before = sent[start - 1 : start].decode("latin-1")
+        after = sent[end : end + 1].decode("latin-1")
+        if not _letter_byte(before) and not _letter_byte(after):
+            return True
+        start = sent.find(form, start + 1)
+    return False
+
+
+def _letter_byte(char: str) -> bool:
+    # A byte of a multi-byte UTF-8 character (>= 0x80) is part of a letter here.
+    return bool(char) and (char.isascii() and char.isalpha() or ord(char) >= 0x80)

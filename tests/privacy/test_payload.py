@@ -188,3 +188,19 @@ def adversarial_orders(draw: st.DrawFn) -> OrderRecord:
 def test_no_raw_pii_or_easy_variant_is_in_the_payload(order: OrderRecord) -> None:
     text, _digest = encode(build_order_payload(order, SALT, default_country="GR"))
     assert leaks(text.encode(), [order]) == []
+
+
+def test_a_name_inside_a_longer_city_word_is_not_a_leak_but_the_name_as_a_word_is() -> None:
+    """Regression: hypothesis found a customer called "THEN" shipping to Athens; the city
+    shares no word with the customer, so it is sent, and the proof must not call it a leak."""
+    order = make_order(
+        1,
+        billing_first_name="Γιώργος",
+        billing_last_name="THEN",
+        billing_city="Athens",
+        shipping_city="Athens",
+    )
+    text, _digest = encode(build_order_payload(order, SALT, default_country="GR"))
+    assert '"ship_city":"Athens"' in text
+    assert leaks(text.encode(), [order]) == []
+    assert leaks(b'{"note": "then"}', [order]) == [(1, "THEN")]

@@ -27,6 +27,7 @@ from shopguard.store.records import OrderRecord
 
 _Moment = TypeVar("_Moment", datetime, float)
 OUTCOMES = ("delivered", "failed", "refused", "returned", "cancelled")
+_CENT = Decimal("0.01")
 _MAX_CITY = 60
 _MAX_DIGITS = 4  # a city or a method id has few digits; a phone number has more
 _CODE = re.compile(r"^[a-z][a-z0-9_\-:.]{0,59}$")
@@ -103,15 +104,21 @@ def build_outcome_payload(order_id: int, outcome: str, at: datetime) -> dict[str
 
 def safe_city(city: str, order: OrderRecord, personal: _Personal | None = None) -> str | None:
     """The city as entered, or None if it looks like it carries personal data."""
+    words = _city_words(city)
+    if words is None or (personal or _Personal(order)).shares_a_word(words):
+        return None
+    return (city or "").strip()
+
+
+def _city_words(city: str) -> frozenset[str] | None:
+    """The city's own checks: None if it can never be sent, else its folded words (house
+    numbers left out: they are not personal) to compare with the customer's."""
     text = (city or "").strip()
     if not text or len(text) > _MAX_CITY or "@" in text or "/" in text:
         return None
     if sum(ch.isdigit() for ch in text) > _MAX_DIGITS:
         return None
-    words = {t for t in fold(text) if not t.isdigit()}  # house numbers are not personal
-    if (personal or _Personal(order)).shares_a_word(words):
-        return None
-    return text
+    return frozenset(t for t in fold(text) if not t.isdigit())
 
 
 class _Personal:
@@ -134,7 +141,7 @@ class _Personal:
             o.customer_note,
         )
 
-    def shares_a_word(self, words: set[str]) -> bool:
+    def shares_a_word(self, words: frozenset[str]) -> bool:
         """Whether any of these folded words is a word of a name, company, street line or
         email user (the note is left out: it is free text about anything)."""
         # Field by field, no set of all words: folds of repeated names come from the cache.
@@ -153,10 +160,17 @@ class _Personal:
 
 def iso_utc(moment: datetime) -> str:
     """UTC ISO 8601 with a Z, seconds precision."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    m = moment.astimezone(UTC)
-    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
+    if moment.tzinfo is not UTC:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    # printf-style: half the cost of an f-string with format specs or of isoformat().
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (  # noqa: UP031
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+    )
 
 
 def _code(value: str, personal: _Personal) -> str:
@@ -178,7 +192,7 @@ def _currency(value: str) -> str:
 
 
 def _decimal(value: Decimal) -> str:
-    return format(Decimal(value).quantize(Decimal("0.01")), "f")
+    return format(Decimal(value).quantize(_CENT), "f")
 
 
 def _chosen_address(order: OrderRecord) -> Address:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import Table
@@ -58,6 +59,36 @@ def insert_rows(
         for name, process in zip(names, processors, strict=True)
     ]
     connection.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+
+
+def insert_columns(
+    session: Session,
+    table: Table,
+    columns: Mapping[str, list[Any]],
+    constants: Mapping[str, Any],
+) -> None:
+    """Insert rows given column by column (lists of one length) plus values every row shares.
+
+    Stores what ``insert_rows`` would for the same rows, without building a dict per row.
+    Runs in the session's current transaction.
+    """
+    counts = {len(values) for values in columns.values()}
+    if len(counts) != 1:
+        raise ValueError("Every column needs the same number of values.")
+    count = counts.pop()
+    if not count:
+        return
+    names = (*columns, *constants)
+    connection = session.connection()
+    sql, processors = _plan(table, connection.dialect, names, ())
+    values: list[Any] = [
+        _column(columns[name], process)
+        for name, process in zip(names[: len(columns)], processors, strict=False)
+    ]
+    for name, process in zip(names[len(columns) :], processors[len(columns) :], strict=True):
+        value = constants[name]
+        values.append(repeat(value if process is None else process(value), count))
+    connection.exec_driver_sql(sql, list(zip(*values, strict=False)))
 
 
 def _column(values: list[Any], process: Processor) -> list[Any]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from shopguard.store import bulk
@@ -85,54 +85,77 @@ def enqueue_encoded(
     """
     if not items:
         return 0
-    when = now or datetime.now(UTC)
     latest = _latest_digests(session, store_id, kind, [woo_id for woo_id, _, _ in items])
-    rows = []
+    ids: list[int] = []
+    keys: list[str] = []
+    texts: list[str] = []
+    digests: list[str] = []
     for woo_id, text, digest in items:
         if latest.get(woo_id) == digest:
             continue
         latest[woo_id] = digest
-        rows.append(
+        ids.append(woo_id)
+        keys.append(f"{kind}:{woo_id}:{digest}")
+        texts.append(text)
+        digests.append(digest)
+    if ids:
+        bulk.insert_columns(
+            session,
+            _OUTBOX,
+            {
+                "order_woo_id": ids,
+                "idempotency_key": keys,
+                "payload": texts,
+                "payload_digest": digests,
+            },
             {
                 "store_id": store_id,
                 "kind": kind,
-                "order_woo_id": woo_id,
-                "idempotency_key": f"{kind}:{woo_id}:{digest}",
-                "payload": text,
-                "payload_digest": digest,
-                "created_at": when,
+                "created_at": now or datetime.now(UTC),
                 "attempts": 0,
                 "next_attempt_at": None,
                 "last_error": "",
                 "sent_at": None,
-            }
+            },
         )
-    bulk.insert_rows(session, _OUTBOX, rows)
-    return len(rows)
+    return len(ids)
+
+
+_IN_LIST = 500  # ids per IN (...) list
+_DENSE = 4  # a range at most this many times longer than the ids is read as one range
 
 
 def _latest_digests(
     session: Session, store_id: int, kind: str, woo_ids: Sequence[int]
 ) -> dict[int, str]:
+    """The digest of the newest item queued for each of these orders (those with one)."""
+    if not woo_ids:
+        return {}
+    low, high = min(woo_ids), max(woo_ids)
+    if high - low < _DENSE * len(woo_ids):
+        # Dense ids (a back-fill chunk, a page of new orders): one range scan of the index.
+        wanted = set(woo_ids)
+        found = _newest(session, store_id, kind, OutboxItem.order_woo_id.between(low, high))
+        return {woo_id: d for woo_id, d in found.items() if woo_id in wanted}
     out: dict[int, str] = {}
-    for start in range(0, len(woo_ids), 500):
-        chunk = woo_ids[start : start + 500]
-        newest = (
-            select(func.max(OutboxItem.id))
-            .where(
-                OutboxItem.store_id == store_id,
-                OutboxItem.kind == kind,
-                OutboxItem.order_woo_id.in_(chunk),
-            )
-            .group_by(OutboxItem.order_woo_id)
-        )
-        rows = session.execute(
-            select(OutboxItem.order_woo_id, OutboxItem.payload_digest).where(
-                OutboxItem.id.in_(newest)
-            )
-        )
-        out.update({r.order_woo_id: r.payload_digest for r in rows})
+    for start in range(0, len(woo_ids), _IN_LIST):
+        chunk = woo_ids[start : start + _IN_LIST]
+        out.update(_newest(session, store_id, kind, OutboxItem.order_woo_id.in_(chunk)))
     return out
+
+
+def _newest(
+    session: Session, store_id: int, kind: str, which: ColumnElement[bool]
+) -> dict[int, str]:
+    newest = (
+        select(func.max(OutboxItem.id))
+        .where(OutboxItem.store_id == store_id, OutboxItem.kind == kind, which)
+        .group_by(OutboxItem.order_woo_id)
+    )
+    rows = session.execute(
+        select(OutboxItem.order_woo_id, OutboxItem.payload_digest).where(OutboxItem.id.in_(newest))
+    )
+    return {r.order_woo_id: r.payload_digest for r in rows}
 
 
 def due(
@@ -189,6 +212,16 @@ def mark_failed(session: Session, ids: Sequence[int], *, error: str, retry_at: d
                 last_error=error[:300],
             )
         )
+
+
+def retry_now(session: Session) -> int:
+    """Make every waiting item due at once (the service settings changed); returns how many."""
+    result = session.execute(
+        update(OutboxItem)
+        .where(OutboxItem.sent_at.is_(None), OutboxItem.next_attempt_at.is_not(None))
+        .values(next_attempt_at=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def sent_payloads(
