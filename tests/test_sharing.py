@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import keyring
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,6 +40,7 @@ from shopguard.woo.client import WooClient
 from shopguard.woo.credentials import Credentials
 from tests.helpers.capture_service import SALT_HEX, CaptureService
 from tests.helpers.factories import make_order
+from tests.helpers.memory_keyring import MemoryKeyring
 from tests.helpers.pii import leaks
 
 SALT = Salt.from_hex(SALT_HEX)
@@ -326,3 +328,30 @@ def _remote_ids(store: DemoStore) -> list[int]:
     key, secret = store.credentials
     with WooClient(store.url, key, secret) as client:
         return [o["id"] for p in client.iter_order_pages() for o in p.orders]
+
+
+def test_a_secret_from_the_composition_root_never_reaches_the_keyring(
+    store: DemoStore,
+    service: CaptureService,
+    profile: tuple[AppPaths, sessionmaker[Session]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The demo hands its service's secret over in memory: configure keeps it out of the
+    keyring, and every request is signed with it (no environment variable needed)."""
+    paths, sessions = profile
+    monkeypatch.delenv(ENV_SECRET)
+    backend = MemoryKeyring()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        pipeline = SharingPipeline(
+            sessions, paths, secret_provider=lambda _settings: service.secret
+        )
+        configured = pipeline.configure(service.url, service.shop_id, service.secret)
+        stores = StoreService(sessions, default_client_factory(ClientOptions()), sharing=pipeline)
+        summary = stores.sync(store.url, credentials=Credentials(*store.credentials))
+    finally:
+        keyring.set_keyring(previous)
+    assert configured.secret_in_keyring is False and backend.passwords == {}
+    assert summary.sharing.startswith("Scoring service: 320 orders")
+    assert service.bad_signatures == 0 and len(service.orders) == 320

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from shopguard.backfill import backfill_store, encode_records
+from shopguard.backfill import backfill_store, encode_records, owner_outcomes
 from shopguard.paths import AppPaths
 from shopguard.privacy.hashing import HASH_SCHEME, Salt
 from shopguard.privacy.outbox import OutboxSender, PushSummary
@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 RETENTION = timedelta(days=730)  # orders older than 24 months are never shared
 PageHook = Callable[[Session, int, Sequence[OrderRecord]], None]
 ServiceClientFactory = Callable[[ServiceSettings, str, threading.Event | None], ServiceClient]
+SecretProvider = Callable[[ServiceSettings], str]
+"""Where the shop secret comes from: the keyring (or SHOPGUARD_SERVICE_SECRET) by default;
+the demo's composition root hands over the secret of the service it started instead."""
 
 
 def default_service_client(
@@ -79,11 +82,15 @@ class SharingPipeline:
         *,
         client_factory: ServiceClientFactory = default_service_client,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        secret_provider: SecretProvider | None = None,
     ) -> None:
+        """``secret_provider`` given: the secret comes from it, and ``configure`` never
+        writes it to the keyring (the demo's temporary profile leaves no trace)."""
         self._sessions = session_factory
         self._paths = paths
         self._client_factory = client_factory
         self._clock = clock
+        self._secret_provider = secret_provider
         self._max_batch = 100  # until the service says otherwise (GET /v1/config)
 
     def settings(self) -> ServiceSettings | None:
@@ -106,10 +113,14 @@ class SharingPipeline:
             client.close()
         _check_scheme(config.hash_scheme)
         self._max_batch = config.max_batch
-        in_keyring = save_secret(settings, secret.strip())
+        in_keyring = (
+            save_secret(settings, secret.strip()) if self._secret_provider is None else False
+        )
         save_settings(self._paths.config, settings)
         count = self.backfill(config.salt)
         with self._sessions.begin() as session:
+            # New settings (a new secret, say): what waited after failures goes next push.
+            outbox_repo.retry_now(session)
             event_repo.record_event(
                 session,
                 "service.configured",
@@ -124,7 +135,7 @@ class SharingPipeline:
             ServiceError, ServiceSettingsError
         """
         settings = self._require_settings()
-        client = self._client_factory(settings, load_secret(settings), cancel)
+        client = self._client_factory(settings, self._secret(settings), cancel)
         try:
             config = client.config()
         finally:
@@ -205,7 +216,7 @@ class SharingPipeline:
             ServiceSettingsError: no secret available.
         """
         settings = self._require_settings()
-        client = self._client_factory(settings, load_secret(settings), cancel)
+        client = self._client_factory(settings, self._secret(settings), cancel)
         try:
             sender = OutboxSender(
                 self._sessions,
@@ -232,6 +243,11 @@ class SharingPipeline:
             full=full,
         )
 
+    def _secret(self, settings: ServiceSettings) -> str:
+        if self._secret_provider is not None:
+            return self._secret_provider(settings)
+        return load_secret(settings)
+
     def _require_settings(self) -> ServiceSettings:
         settings = self.settings()
         if settings is None:
@@ -254,7 +270,8 @@ def enqueue_orders(
 
     Returns how many order payloads were queued (outcomes are not counted).
     """
-    chunk = encode_records(records, salt, default_country, cutoff)
+    owner = owner_outcomes(session, store_id, [r.woo_id for r in records])
+    chunk = encode_records(records, salt, default_country, cutoff, owner=owner)
     queued = outbox_repo.enqueue_encoded(session, store_id, "order", chunk.orders)
     outbox_repo.enqueue_encoded(session, store_id, "outcome", chunk.outcomes)
     return queued

@@ -26,6 +26,10 @@ from shopguard.store.repositories.outbox import OutboxKind, OutboxRecord, ScoreR
 log = logging.getLogger(__name__)
 
 MAX_RETRY_DELAY = timedelta(hours=6)
+"""How long a payload the service refused (a 4xx for that item alone) waits."""
+MAX_OUTAGE_DELAY = timedelta(minutes=15)
+"""The longest wait after a failure that may pass (down, slow, 5xx, 429, a rejected
+secret): once the service is back, what waited is delivered within this."""
 
 
 class ScoredOrder(Protocol):
@@ -187,7 +191,7 @@ class OutboxSender:
 
     def _failed(self, batch: Sequence[OutboxRecord], message: str, now: datetime) -> None:
         attempts = max(item.attempts for item in batch)
-        delay = min(MAX_RETRY_DELAY, timedelta(seconds=30) * (2**attempts))
+        delay = min(MAX_OUTAGE_DELAY, timedelta(seconds=30) * (2**attempts))
         with self._sessions.begin() as session:
             outbox_repo.mark_failed(
                 session, [item.id for item in batch], error=message, retry_at=now + delay

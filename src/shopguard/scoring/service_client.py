@@ -7,12 +7,15 @@ a shop owner can act on; nothing in a message or log names a customer.
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
+import json
 import logging
 import random
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,15 +28,44 @@ from shopguard.scoring.signing import signed_headers
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+BANDS = frozenset({"low", "medium", "high", "unknown"})
+MAX_RETRY_AFTER = 30.0
+"""Seconds: a longer Retry-After ends this attempt (orders stay queued) instead of waiting."""
 
 
 class ServiceError(Exception):
-    """The scoring service could not be used; ``message`` says what to do."""
+    """The scoring service could not be used; ``message`` says what to do.
 
-    def __init__(self, message: str, *, retryable: bool = True) -> None:
+    Attributes:
+        retryable: False when resending the same request can never succeed (the service
+            refused this request itself); the outbox then looks for the item it refuses.
+        status: the HTTP status the service answered with (None: no answer).
+    """
+
+    def __init__(self, message: str, *, retryable: bool = True, status: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.retryable = retryable
+        self.status = status
+
+
+class ServiceRejected(ServiceError):
+    """401: the service no longer accepts this shop's ID or secret (revoked, or rotated).
+
+    No payload is at fault, so it is ``retryable``: everything stays queued, and is sent
+    once the owner has entered the new secret.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The scoring service did not accept this shop's ID or secret: the secret was "
+            "replaced or mistyped, or the shop was switched off. Ask whoever runs the "
+            "service for the current secret and enter it in Settings → Risk scoring (or "
+            "run `shopguard service set`). Until then new orders are not scored by the "
+            "network; they wait on this computer and nothing is lost.",
+            retryable=True,
+            status=401,
+        )
 
 
 class ServiceCancelled(ServiceError):
@@ -130,8 +162,10 @@ class ServiceClient:
             ]
         except (KeyError, TypeError, ValueError) as exc:
             raise _bad_answer() from exc
-        if len(results) != len(bodies):
-            raise _bad_answer()
+        if [r.order_id for r in results] != _order_ids(bodies) or not all(
+            _plausible(r) for r in results
+        ):
+            raise _bad_answer()  # an answer for other orders must never be stored as theirs
         return results
 
     def outcomes(self, bodies: Sequence[str], *, idempotency_key: str = "") -> OutcomeAck:
@@ -168,6 +202,7 @@ class ServiceClient:
                     headers=headers,
                     timeout=self._timeout,
                     verify=self._verify,
+                    allow_redirects=False,  # signed headers go to the configured service only
                 )
             except requests.exceptions.SSLError as exc:
                 raise ServiceError(
@@ -184,8 +219,8 @@ class ServiceClient:
                     "The scoring service could not be reached. Orders stay queued on this "
                     "computer and are sent on the next sync."
                 ) from exc
-            if response.status_code in RETRY_STATUSES and attempt < self._max_retries:
-                self._pause(attempt, response.headers.get("Retry-After"))
+            retry = response.status_code in RETRY_STATUSES and attempt < self._max_retries
+            if retry and self._pause(attempt, response.headers.get("Retry-After")):
                 continue
             return self._decode(response)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -193,41 +228,63 @@ class ServiceClient:
     def _decode(self, response: requests.Response) -> Any:
         status = response.status_code
         if status == 401:
-            raise ServiceError(
-                "The scoring service did not accept this shop's ID or secret. Check them in "
-                "Settings → Scoring service (or `shopguard service set`).",
-                retryable=False,
-            )
+            raise ServiceRejected()
         if status == 429:
             raise ServiceError(
                 "The scoring service asked ShopGuard to slow down. Orders stay queued and are "
-                "sent on the next sync."
+                "sent on the next sync.",
+                status=status,
             )
-        if status >= 500:
+        if status >= 500 or status in RETRY_STATUSES:
             raise ServiceError(
                 f"The scoring service had a problem (error {status}). Orders stay queued and "
-                "are sent on the next sync."
+                "are sent on the next sync.",
+                status=status,
             )
         if status >= 400:
             raise ServiceError(
                 f"The scoring service refused the request (error {status}). Please report this.",
                 retryable=False,
+                status=status,
             )
+        if status != 200:
+            # A redirect (never followed) or another odd answer: not the service's reply.
+            raise _bad_answer(status)
         try:
             return response.json()
-        except ValueError as exc:
-            raise _bad_answer() from exc
+        except ValueError as exc:  # not JSON, or cut short on the way
+            raise _bad_answer(status) from exc
 
-    def _pause(self, attempt: int, retry_after: str | None) -> None:
-        try:
-            delay = float(retry_after) if retry_after else None
-        except ValueError:
-            delay = None
+    def _pause(self, attempt: int, retry_after: str | None) -> bool:
+        """Wait before the next attempt; False when the service asks for a longer wait than
+        is worth holding a sync for (everything stays queued for the next one)."""
+        delay = _retry_after_seconds(retry_after)
         if delay is None:
             ceiling = self._backoff * (2**attempt)
             delay = random.uniform(ceiling / 2, ceiling)
-        if self._cancel.wait(min(delay, 60.0)):
+        elif delay > MAX_RETRY_AFTER:
+            return False
+        if self._cancel.wait(delay):
             raise ServiceCancelled()
+        return True
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After in seconds (a number or an HTTP date), None when absent or unreadable."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def batch_key(keys: Sequence[str]) -> str:
@@ -254,8 +311,29 @@ def normalize_service_url(url: str) -> str:
     return text
 
 
-def _bad_answer() -> ServiceError:
+def _order_ids(bodies: Sequence[str]) -> list[str]:
+    ids = []
+    for body in bodies:
+        try:
+            ids.append(str(json.loads(body)["order_id"]))
+        except (ValueError, KeyError, TypeError):
+            ids.append("")
+    return ids
+
+
+def _plausible(result: ScoreResult) -> bool:
+    """A score the app can show: a known band, a score within 0-100, p_fail within 0-1."""
+    return (
+        result.band in BANDS
+        and (result.score is None or 0 <= result.score <= 100)
+        and (result.p_fail is None or 0.0 <= result.p_fail <= 1.0)
+        and all(isinstance(r.get("text", ""), str) for r in result.reasons)
+    )
+
+
+def _bad_answer(status: int | None = 200) -> ServiceError:
     return ServiceError(
-        "The scoring service sent an answer ShopGuard cannot read. Orders stay queued; "
-        "check the service address."
+        "The scoring service sent an answer ShopGuard cannot read. Orders stay queued and are "
+        "sent again on the next sync; if this keeps happening, check the service address.",
+        status=status,
     )
