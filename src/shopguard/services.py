@@ -20,10 +20,17 @@ from shopguard.scoring.settings import ServiceSettingsError
 from shopguard.sharing import PageHook, SharingPipeline
 from shopguard.store.records import EventRecord, OrderRecord, StoreRecord
 from shopguard.store.repositories import events as event_repo
+from shopguard.store.repositories import order_risk as risk_repo
 from shopguard.store.repositories import orders as order_repo
 from shopguard.store.repositories import outbox as outbox_repo
 from shopguard.store.repositories import scores as score_repo
 from shopguard.store.repositories import stores as store_repo
+from shopguard.store.repositories.order_risk import (
+    BandFilter,
+    OrderDetail,
+    OrderRiskRow,
+    RiskSortKey,
+)
 from shopguard.store.repositories.orders import SortKey
 from shopguard.store.repositories.scores import ScoreRecord
 from shopguard.woo.client import ConnectionInfo, WooClient
@@ -125,6 +132,48 @@ class OrderQueryService:
         """Every score the order had, oldest first (a new entry only when it changed)."""
         with self._sessions() as session:
             return score_repo.score_history(session, store_id, woo_id)
+
+    def risk_count(self, store_id: int, *, search: str = "", band: BandFilter = "all") -> int:
+        """How many of the store's orders match ``search`` and the band filter."""
+        with self._sessions() as session:
+            return risk_repo.count_rows(session, store_id, search=search, band=band)
+
+    def risk_page(
+        self,
+        store_id: int,
+        *,
+        search: str = "",
+        band: BandFilter = "all",
+        sort: RiskSortKey = "date_created",
+        descending: bool = True,
+        offset: int = 0,
+        limit: int | None = 200,
+        unscored: int | None = None,
+    ) -> list[OrderRiskRow]:
+        """One slice of the Orders screen: orders with their latest score and its freshness
+        (``unscored``: how many orders have no score, when the caller just counted them)."""
+        with self._sessions() as session:
+            return risk_repo.list_rows(
+                session,
+                store_id,
+                search=search,
+                band=band,
+                sort=sort,
+                descending=descending,
+                offset=offset,
+                limit=limit,
+                unscored=unscored,
+            )
+
+    def risk_rows(self, store_id: int, woo_ids: list[int]) -> list[OrderRiskRow]:
+        """These orders' rows as the Orders screen shows them (gone orders left out)."""
+        with self._sessions() as session:
+            return risk_repo.rows_for(session, store_id, woo_ids)
+
+    def order_detail(self, store_id: int, woo_id: int) -> OrderDetail:
+        """What the detail pane shows: score history, what was sent, the local digests."""
+        with self._sessions() as session:
+            return risk_repo.order_detail(session, store_id, woo_id)
 
     def events(self, *, store_id: int | None = None, limit: int = 200) -> list[EventRecord]:
         """The newest event-log lines."""

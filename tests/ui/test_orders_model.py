@@ -1,4 +1,5 @@
-"""OrdersTableModel over a real SQLite store: Qt model rules, lazy blocks, sort, search."""
+"""OrdersTableModel over a real SQLite store: Qt model rules, lazy blocks, sort, search, and
+the risk column (sort by risk, band filter, refreshing a row)."""
 
 from __future__ import annotations
 
@@ -18,11 +19,21 @@ from shopguard.services import OrderQueryService
 from shopguard.store.models import Order
 from shopguard.store.records import ORDER_FIELDS, OrderRecord, StoreRecord
 from shopguard.store.repositories import orders as order_repo
+from shopguard.store.repositories import scores as score_repo
 from shopguard.store.repositories import stores as store_repo
+from shopguard.store.repositories.scores import ScoreRecord
+from shopguard.ui.models.order_columns import count_text
 from shopguard.ui.models.order_format import local_time, money, status_label
-from shopguard.ui.models.orders_model import COLUMNS, ORDER_ROLE, OrdersTableModel
+from shopguard.ui.models.orders_model import (
+    COLUMNS,
+    ORDER_ROLE,
+    RISK_COLUMN,
+    RISK_ROW_ROLE,
+    OrdersTableModel,
+)
 from shopguard.ui.tasks import TaskRunner
 from tests.helpers.factories import make_order
+from tests.helpers.risk_rows import risk_order, seed_risk_shop
 from tests.ui.conftest import Runners
 
 pytestmark = pytest.mark.gui
@@ -277,3 +288,86 @@ def test_100k_orders_stay_lazy(
         model.set_search("anna99999@example.com")
     assert model.total == 1
     assert runners.wait_until_idle()
+
+
+# --- risk: the badge column, sort by risk, band filter, refreshing one row ----------------
+
+
+@pytest.fixture
+def risk_model(sessions: sessionmaker[Session], sync_runner: TaskRunner) -> OrdersTableModel:
+    shop = seed_risk_shop(sessions)
+    model = OrdersTableModel(OrderQueryService(sessions), sync_runner)
+    model.set_store(_store(sessions, shop.store_id))
+    return model
+
+
+def _ids(model: OrdersTableModel) -> list[int]:
+    return [model.order_at(r).woo_id for r in range(model.rowCount())]  # type: ignore[union-attr]
+
+
+def test_risk_column_reads_and_sorts_by_score(
+    qtmodeltester: ModelTester, risk_model: OrdersTableModel
+) -> None:
+    model = risk_model
+    risk = COLUMN["Risk"]
+    assert risk == RISK_COLUMN and model.is_sortable(risk)
+    row = model.row_of(1)
+    assert model.index(row, risk).data() == "High 87"
+    assert model.index(model.row_of(4), risk).data() == "Medium 64, this shop only"
+    assert model.index(model.row_of(6), risk).data() == "Unknown"
+    assert model.index(model.row_of(11), risk).data() == "Not scored yet"
+    assert "scoring service" in model.index(row, risk).data(Qt.ItemDataRole.ToolTipRole)
+    assert model.index(row, risk).data(RISK_ROW_ROLE).score.score == 87
+    assert model.index(row, risk).data(ORDER_ROLE).woo_id == 1
+    model.sort(risk, Qt.SortOrder.DescendingOrder)
+    assert _ids(model) == risk_order(True)
+    model.sort(risk, Qt.SortOrder.AscendingOrder)
+    assert _ids(model) == risk_order(False)
+    qtmodeltester.check(model)
+
+
+def test_band_filter_narrows_with_the_search(qtbot: QtBot, risk_model: OrdersTableModel) -> None:
+    model = risk_model
+    with qtbot.waitSignal(model.total_changed) as signal:
+        model.set_band_filter("medium")
+    assert signal.args == [3] and model.band_filter == "medium"
+    assert set(_ids(model)) == {2, 4, 7}
+    model.set_search("maria")  # odd ids
+    assert _ids(model) == [7]
+    model.set_band_filter("unscored")
+    assert _ids(model) == [11]
+    model.set_search("")
+    model.set_band_filter("all")
+    assert model.total == 12
+
+
+def test_refresh_orders_updates_a_row_in_place(
+    qtbot: QtBot, risk_model: OrdersTableModel, sessions: sessionmaker[Session]
+) -> None:
+    model = risk_model
+    row = model.row_of(10)
+    assert model.index(row, RISK_COLUMN).data() == "Not scored yet"
+    with sessions.begin() as session:
+        score_repo.write_scores(
+            session,
+            model.store.id,  # type: ignore[union-attr]
+            [ScoreRecord(10, 77, "high", 0.7, [], "sg-2", datetime.now(UTC), "local")],
+        )
+    with qtbot.waitSignal(model.dataChanged) as changed, qtbot.waitSignal(model.rows_refreshed):
+        model.refresh_orders([10])
+    assert changed.args[0].row() == row and changed.args[1].column() == len(COLUMNS) - 1
+    assert model.index(row, RISK_COLUMN).data() == "High 77, this shop only"
+    assert model.rowCount() == 12  # no reset: the view keeps its place and selection
+
+
+def test_count_line_names_the_band_and_the_search() -> None:
+    assert count_text(2000, "", "all") == "2,000 orders"
+    assert count_text(0, "", "all").startswith("No orders yet. Click “Sync now”")
+    assert count_text(12, "", "high") == "12 High-risk orders"
+    assert count_text(1, "", "unknown") == "1 order with unknown risk"
+    assert count_text(0, "", "unscored") == (
+        "No orders not scored yet. Choose “All risks” to see every order."
+    )
+    assert count_text(1, "anna", "low") == "1 Low-risk order matches “anna”"
+    assert count_text(3, "anna", "all") == "3 orders match “anna”"
+    assert count_text(0, "anna", "medium") == "No Medium-risk orders match “anna”."

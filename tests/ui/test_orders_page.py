@@ -1,16 +1,30 @@
-"""OrdersPage against the demo store: sync with progress, cancel, and plain error banners."""
+"""OrdersPage against the demo store: sync with progress, cancel, plain error banners, and
+the risk badges, band filter, keyboard and detail pane after a sync scored on this computer."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
+from sqlalchemy.orm import Session, sessionmaker
 
 from shopguard.demo.server import DemoStore
-from shopguard.services import OrderQueryService, StoreService
+from shopguard.paths import AppPaths
+from shopguard.services import (
+    ClientOptions,
+    OrderQueryService,
+    StoreService,
+    default_client_factory,
+)
+from shopguard.sharing import SharingPipeline
+from shopguard.store.repositories import scores as score_repo
+from shopguard.store.repositories.scores import ScoreRecord
+from shopguard.ui.models.orders_model import RISK_COLUMN
 from shopguard.ui.models.stores_model import StoresModel
 from shopguard.ui.orders_page import EMPTY_TEXT, OrdersPage
 from shopguard.woo.credentials import ENV_KEY, ENV_SECRET, Credentials, resolve_credentials
@@ -175,6 +189,174 @@ def test_search_is_debounced_and_filters(qtbot: QtBot, page: OrdersPage, runners
     assert runners.wait_until_idle()
     assert page.model.search == first.billing_email
     assert 1 <= page.model.total < ORDERS
-    assert f"match “{first.billing_email}”" in page.count_label.text()
+    assert (
+        f"match{'es' if page.model.total == 1 else ''} “{first.billing_email}”"
+        in page.count_label.text()
+    )
     emails = {page.model.order_at(r).billing_email for r in range(page.model.rowCount())}  # type: ignore[union-attr]
     assert emails == {first.billing_email}
+
+
+# --- risk: badges after a sync scored on this computer, filter, keyboard, the detail pane ---
+
+
+@pytest.fixture
+def scored_page(
+    qtbot: QtBot,
+    sessions: sessionmaker[Session],
+    paths: AppPaths,
+    queries: OrderQueryService,
+    runners: Runners,
+    store: DemoStore,
+    credentials: Credentials,
+    env: dict[str, str],
+) -> Iterator[OrdersPage]:
+    """The page as the app builds it with no scoring service: every sync ends with the
+    embedded scorer, so the orders come back with "this shop only" scores."""
+    service = StoreService(
+        sessions,
+        default_client_factory(ClientOptions(timeout=(5.0, 30.0))),
+        sharing=SharingPipeline(sessions, paths),
+    )
+    stores = StoresModel()
+    page = OrdersPage(
+        queries=queries,
+        store_service=service,
+        stores=stores,
+        network_tasks=runners.network,
+        db_tasks=runners.db,
+        credentials_provider=functools.partial(resolve_credentials, env=env),
+    )
+    qtbot.addWidget(page)
+    page.resize(1400, 700)
+    page.show()
+    record, _info = service.connect(store.url, credentials, save=False)
+    stores.set_stores([record])
+    assert runners.wait_until_idle()
+    _sync(qtbot, page, runners)
+    yield page
+    page.shutdown()
+    runners.wait_until_idle()
+
+
+def _risk_texts(page: OrdersPage) -> list[str]:
+    return [page.model.index(r, RISK_COLUMN).data() for r in range(page.model.rowCount())]
+
+
+def test_a_sync_scores_on_this_computer_and_the_badges_say_so(
+    qtbot: QtBot, scored_page: OrdersPage, runners: Runners
+) -> None:
+    page = scored_page
+    texts = _risk_texts(page)
+    assert texts and all(t.endswith("this shop only") or t == "Unknown" for t in texts), texts[:5]
+    assert page.table.itemDelegateForColumn(RISK_COLUMN) is page.badge_delegate
+    tip = page.model.index(0, RISK_COLUMN).data(Qt.ItemDataRole.ToolTipRole)
+    assert "Scored on this computer from your shop's own history" in tip
+
+    # The first click on the Risk header shows the riskiest first; the next, the safest.
+    header = page.table.horizontalHeader()
+    x = header.sectionViewportPosition(RISK_COLUMN) + 10
+    with qtbot.waitSignal(page.model.total_changed, timeout=10_000):
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    assert runners.wait_until_idle()
+    assert page.model.sort_column == RISK_COLUMN
+    assert page.model.sort_order == Qt.SortOrder.DescendingOrder
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    scores = [
+        row.score.score
+        for r in range(page.model.rowCount())
+        if (row := page.model.row_at(r)) is not None and row.score is not None
+        if row.score.score is not None
+    ]
+    assert scores == sorted(scores, reverse=True) and scores[0] > scores[-1]
+    with qtbot.waitSignal(page.model.total_changed, timeout=10_000):
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    assert runners.wait_until_idle()
+    assert page.model.sort_order == Qt.SortOrder.AscendingOrder
+    upwards = [
+        row.score.score
+        for r in range(page.model.rowCount())
+        if (row := page.model.row_at(r)) is not None and row.score is not None
+        if row.score.score is not None
+    ]
+    assert upwards == sorted(upwards) and upwards[0] <= min(scores)
+
+
+def test_band_filter_by_keyboard_with_the_search(
+    qtbot: QtBot, scored_page: OrdersPage, runners: Runners
+) -> None:
+    page = scored_page
+    page.activateWindow()
+    page.table.setFocus()
+    qtbot.keyClick(page, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert page.search_edit.hasFocus()
+    qtbot.keyClick(page, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)  # "&Risk:"
+    assert page.band_picker.hasFocus()
+    band_counts: dict[str, int] = {}
+    for label in ("High", "Medium", "Low", "Unknown", "Not scored yet"):
+        with qtbot.waitSignal(page.model.total_changed, timeout=10_000) as total:
+            page.band_picker.setCurrentText(label)
+        assert runners.wait_until_idle()
+        band_counts[label] = total.args[0]
+        words = {t.split(",")[0].split(" ")[0] for t in _risk_texts(page)}
+        assert words <= {label.split(" ")[0]}
+    assert sum(band_counts.values()) == ORDERS
+    assert band_counts["Not scored yet"] == 0
+    busiest = max(("High", "Medium", "Low"), key=band_counts.__getitem__)
+    page.band_picker.setCurrentText(busiest)
+    assert runners.wait_until_idle()
+    first = page.model.order_at(0)
+    assert first is not None
+    with qtbot.waitSignal(page.model.total_changed, timeout=10_000):
+        qtbot.keyClicks(page.search_edit, first.billing_email)
+    assert runners.wait_until_idle()
+    assert 1 <= page.model.total <= band_counts[busiest]
+    assert page.model.band_filter == busiest.lower()
+
+
+def test_selecting_by_keyboard_fills_the_detail_pane_and_refresh_reloads_it(
+    qtbot: QtBot, scored_page: OrdersPage, runners: Runners, sessions: sessionmaker[Session]
+) -> None:
+    page = scored_page
+    assert page.detail.stack.currentWidget() is page.detail.empty_label
+    page.table.setFocus()
+    with (
+        qtbot.waitSignal(page.selected_order_changed) as selected,
+        qtbot.waitSignal(page.detail.detail_loaded, timeout=10_000),
+    ):
+        qtbot.keyClick(page.table, Qt.Key.Key_Down)
+    first = page.model.order_at(page.table.currentIndex().row())
+    assert first is not None and selected.args == [first.woo_id]
+    assert page.selected_woo_id == first.woo_id and page.selected_order == first
+    assert page.detail.title_label.text() == f"Order #{first.number}"
+    assert "Nothing about this order has left this computer" in page.detail.sent_note.text()
+    assert page.detail.history_model.rowCount() >= 1
+    assert "Kept on this computer (never sent)" in page.detail.identifiers_label.text()
+    panel = QLabel("actions")
+    page.set_actions_widget(panel)
+    assert panel.parent() is page.detail.actions_area
+
+    # An outcome or action elsewhere changed the score: refresh_selected shows it.
+    assert page.model.store is not None
+    with sessions.begin() as session:
+        score_repo.write_scores(
+            session,
+            page.model.store.id,
+            [ScoreRecord(first.woo_id, 99, "high", 0.99, [], "sg-2", datetime.now(UTC), "local")],
+        )
+    with (
+        qtbot.waitSignal(page.model.rows_refreshed, timeout=10_000),
+        qtbot.waitSignal(page.detail.detail_loaded, timeout=10_000),
+    ):
+        page.refresh_selected()
+    row = page.model.row_of(first.woo_id)
+    assert page.model.index(row, RISK_COLUMN).data() == "High 99, this shop only"
+    assert page.detail.badge.spec is not None and page.detail.badge.spec.text == "High 99"
+    assert runners.wait_until_idle()
+
+    # A new search that hides the order empties the pane.
+    with qtbot.waitSignal(page.selected_order_changed, timeout=10_000) as cleared:
+        page.search_edit.setText("no such customer at all")
+    assert cleared.args == [None]
+    assert page.detail.stack.currentWidget() is page.detail.empty_label
+    assert runners.wait_until_idle()

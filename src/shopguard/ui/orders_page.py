@@ -1,17 +1,14 @@
-"""The Orders screen: the local orders of one store, a search box, and Sync with progress."""
+"""The Orders screen: one store's orders with their risk badges, search, a band filter, the
+selected order's detail pane, and Sync with progress."""
 
 from __future__ import annotations
 
 import functools
-import threading
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -21,68 +18,57 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QSplitter,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from shopguard.store.records import StoreRecord
+from shopguard.store.records import OrderRecord, StoreRecord
 from shopguard.ui.messages import HEADER_STRIPPED_NOTE, error_text
-from shopguard.ui.models.order_format import local_time, money
-from shopguard.ui.models.orders_model import COLUMNS, OrdersTableModel
+from shopguard.ui.models.order_columns import (
+    COLUMN_SAMPLES,
+    COLUMNS,
+    RISK_COLUMN,
+    count_text,
+)
+from shopguard.ui.models.orders_model import OrdersTableModel
+from shopguard.ui.models.risk_format import BadgeSpec
 from shopguard.ui.models.stores_model import STORE_ROLE, StoresModel, store_title
+from shopguard.ui.models.sync_run import CredentialsProvider, SyncRun
+from shopguard.ui.order_detail import OrderDetailPane
+from shopguard.ui.risk_badge import BandFilterCombo, RiskBadgeDelegate, badge_size
 from shopguard.ui.tasks import TaskRunner
 from shopguard.ui.widgets import MessageLabel, Tone
-from shopguard.woo.credentials import Credentials
 from shopguard.woo.errors import Cancelled
 from shopguard.woo.sync import SyncProgress, SyncSummary
 
 if TYPE_CHECKING:
     from shopguard.services import OrderQueryService, StoreService
 
-CredentialsProvider = Callable[[str], Credentials]
-
 SEARCH_DELAY_MS = 250
-PROGRESS_REFRESH_MS = 150
 LIVE_RELOAD_SECONDS = 1.0
 EMPTY_TEXT = "Connect your WooCommerce store to see orders here"
 
-# Typical widest values, to size columns with the fonts actually in use; Customer and Email
-# share what is left.
-_COLUMN_SAMPLES = {
-    "Order #": "#999999",
-    "Date": local_time(datetime(2026, 12, 28, 23, 59, tzinfo=UTC)),
-    "Status": "Pending payment",
-    "Total": money(Decimal("9999.99"), "EUR"),
-    "Payment": "Direct bank transfer",
-    "Country": "GB",
-}
 _CELL_PADDING = 20  # the style sheet's item padding and the style's text margins
 _HEADER_PADDING = 28  # the section's padding and room for the sort arrow
 
 
-def _run_sync(
-    service: StoreService,
-    credentials_for: CredentialsProvider,
-    url: str,
-    cancel: threading.Event,
-    report: Callable[[SyncProgress], None],
-) -> SyncSummary:
-    """Runs on the network pool: find the key (keyring access can block), then sync."""
-    return service.sync(url, credentials=credentials_for(url), progress=report, cancel_event=cancel)
-
-
 class OrdersPage(QWidget):
-    """Orders of the selected store: search, sort, lazy scrolling, and Sync with Cancel.
+    """Orders of the selected store: risk badges, search, band filter, sort, lazy scrolling,
+    the selected order's detail, and Sync with Cancel.
 
     Signals:
         connect_requested(): the person wants to connect a store.
         sync_finished(str): a sync ended; the argument is the line shown in the banner.
+        selected_order_changed(object): another order was selected; its WooCommerce id,
+            or None when none is.
     """
 
     connect_requested = Signal()
     sync_finished = Signal(str)
+    selected_order_changed = Signal(object)
 
     def __init__(
         self,
@@ -96,13 +82,11 @@ class OrdersPage(QWidget):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._store_service = store_service
-        self._network = network_tasks
-        self._credentials_for = credentials_provider
         self._stores = stores
-        self._cancel: threading.Event | None = None
+        self.sync_run = SyncRun(store_service, network_tasks, credentials_provider, self)
         self._last_live_reload = 0.0
         self._keep_scroll: int | None = None
+        self._selected: int | None = None
         self.model = OrdersTableModel(queries, db_tasks, self)
 
         # Top bar: which store, search, sync.
@@ -118,6 +102,10 @@ class OrdersPage(QWidget):
         self.search_edit.setPlaceholderText("Search name, email, city, postcode, order #")
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.setMinimumWidth(320)
+        self.search_edit.setToolTip("Search the orders (Ctrl+F)")
+        self.band_picker = BandFilterCombo()
+        band_label = QLabel("&Risk:")
+        band_label.setBuddy(self.band_picker)
         self.sync_button = QPushButton("Sync now")
         self.sync_button.setObjectName("primary")
         self.sync_button.setToolTip("Fetch new and changed orders from your store")
@@ -133,6 +121,8 @@ class OrdersPage(QWidget):
         top.addLayout(titles)
         top.addWidget(self.store_picker)
         top.addStretch(1)
+        top.addWidget(band_label)
+        top.addWidget(self.band_picker)
         top.addWidget(self.search_edit)
         top.addWidget(self.sync_button)
         top.addWidget(self.cancel_button)
@@ -161,11 +151,17 @@ class OrdersPage(QWidget):
         header.setMinimumSectionSize(60)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         for column, spec in enumerate(COLUMNS):
-            if spec.title not in _COLUMN_SAMPLES:
+            if spec.title not in COLUMN_SAMPLES and column != RISK_COLUMN:
                 header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self._columns_fitted = False
         header.setSortIndicator(self.model.sort_column, self.model.sort_order)
+        self._sorted_by = self.model.sort_column
         self.table.setSortingEnabled(True)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table for the detail pane
+        self.badge_delegate = RiskBadgeDelegate(self.table)
+        self.table.setItemDelegateForColumn(RISK_COLUMN, self.badge_delegate)
+        self.detail = OrderDetailPane(queries, db_tasks)
+        self.detail.setMinimumWidth(300)
 
         self.empty_state = QWidget()
         empty_label = QLabel(EMPTY_TEXT)
@@ -176,7 +172,8 @@ class OrdersPage(QWidget):
             "copy of your orders on this computer; nothing is sent anywhere else."
         )
         empty_help.setWordWrap(True)
-        empty_help.setMaximumWidth(560)
+        empty_help.setFixedWidth(520)
+        self._empty_help = empty_help
         empty_help.setAlignment(Qt.AlignmentFlag.AlignCenter)
         empty_help.setObjectName("subtle")
         self.empty_connect_button = QPushButton("Connect a store…")
@@ -192,6 +189,12 @@ class OrdersPage(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty_state)
         self.stack.addWidget(self.table)
+        self.table_and_detail = QSplitter(Qt.Orientation.Horizontal)
+        self.table_and_detail.setChildrenCollapsible(False)
+        self.table_and_detail.addWidget(self.stack)
+        self.table_and_detail.addWidget(self.detail)
+        self.table_and_detail.setStretchFactor(0, 1)
+        self.table_and_detail.setStretchFactor(1, 0)
 
         self.count_label = QLabel()
         self.count_label.setObjectName("subtle")
@@ -201,20 +204,20 @@ class OrdersPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.banner)
-        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.table_and_detail, 1)
         layout.addWidget(self.count_label)
-
-        self._pending_progress: SyncProgress | None = None
-        self._progress_timer = QTimer(self)
-        self._progress_timer.setSingleShot(True)
-        self._progress_timer.setInterval(PROGRESS_REFRESH_MS)
-        self._progress_timer.timeout.connect(self._on_progress_timer_timeout)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
 
+        self.sync_run.progressed.connect(self._on_sync_run_progressed)
+        self.sync_run.finished.connect(self._on_sync_run_finished)
+        self.search_shortcut = QShortcut(QKeySequence.StandardKey.Find, self)
+        self.search_shortcut.activated.connect(self._on_search_shortcut_activated)
         self.search_edit.textChanged.connect(self._on_search_edit_text_changed)
+        self.band_picker.currentIndexChanged.connect(self._on_band_picker_current_index_changed)
+        self.table.selectionModel().currentRowChanged.connect(self._on_table_current_row_changed)
         self._search_timer.timeout.connect(self._on_search_timer_timeout)
         self.sync_button.clicked.connect(self._on_sync_button_clicked)
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
@@ -235,12 +238,34 @@ class OrdersPage(QWidget):
     @property
     def syncing(self) -> bool:
         """True while a sync runs."""
-        return self._cancel is not None
+        return self.sync_run.running
 
     @property
     def store(self) -> StoreRecord | None:
         """The store whose orders are shown."""
         return self.model.store
+
+    @property
+    def selected_woo_id(self) -> int | None:
+        """The selected order's WooCommerce id, or None."""
+        return self._selected
+
+    @property
+    def selected_order(self) -> OrderRecord | None:
+        """The selected order as last read, or None."""
+        row = self.model.row_of(self._selected) if self._selected is not None else -1
+        return self.model.order_at(row) if row >= 0 else None
+
+    def set_actions_widget(self, widget: QWidget | None) -> None:
+        """Put the actions panel for the selected order in the detail pane."""
+        self.detail.set_actions_widget(widget)
+
+    def refresh_selected(self) -> None:
+        """Read the selected order and its row again (after an outcome or an action)."""
+        if self._selected is None:
+            return
+        self.model.refresh_orders([self._selected])
+        self.detail.reload()
 
     def select_store(self, store_id: int) -> None:
         """Show the orders of the store with this id (if the stores model has it)."""
@@ -259,29 +284,19 @@ class OrdersPage(QWidget):
     def start_sync(self) -> bool:
         """Start syncing the shown store; False if there is none or a sync is running."""
         store = self.model.store
-        if store is None or self._cancel is not None:
+        if store is None or not self.sync_run.start(store.id, store.url):
             return False
-        self._cancel = threading.Event()
         self._last_live_reload = time.monotonic()
         self._set_syncing(True)
         self.banner.clear_message()
         self.progress_bar.setRange(0, 0)
         self.progress_bar.setFormat("Contacting your store…")
         self.progress_bar.show()
-        self._network.run(
-            functools.partial(
-                _run_sync, self._store_service, self._credentials_for, store.url, self._cancel
-            ),
-            done=functools.partial(self._on_sync_done, store.id),
-            progress=self._on_sync_progressed,
-            owner=self,
-        )
         return True
 
     def cancel_sync(self) -> None:
         """Ask a running sync to stop (it stops after the page in flight)."""
-        if self._cancel is not None:
-            self._cancel.set()
+        if self.sync_run.cancel():
             self.cancel_button.setEnabled(False)
             self.progress_bar.setFormat("Stopping…")
 
@@ -296,12 +311,30 @@ class OrdersPage(QWidget):
             # Only now are the style sheet's fonts applied.
             self._columns_fitted = True
             self._fit_columns()
+            detail = min(440, max(320, self.width() * 2 // 5))
+            self.table_and_detail.setSizes([max(self.width() - detail, 300), detail])
+            # A wrapped label is only as tall as its layout allows: ask for its lines.
+            self._empty_help.setMinimumHeight(self._empty_help.heightForWidth(520))
 
     # --- slots -----------------------------------------------------------------------------
 
     @Slot(str)
     def _on_search_edit_text_changed(self, _text: str) -> None:
         self._search_timer.start()
+
+    @Slot()
+    def _on_search_shortcut_activated(self) -> None:
+        self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_edit.selectAll()
+
+    @Slot(int)
+    def _on_band_picker_current_index_changed(self, _index: int) -> None:
+        self.model.set_band_filter(self.band_picker.band)
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_table_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        order = self.model.order_at(current.row()) if current.isValid() else None
+        self._select(order.woo_id if order is not None else None)
 
     @Slot()
     def _on_search_timer_timeout(self) -> None:
@@ -335,10 +368,16 @@ class OrdersPage(QWidget):
         self._follow_stores()
 
     @Slot(int, Qt.SortOrder)
-    def _on_header_sort_indicator_changed(self, column: int, _order: Qt.SortOrder) -> None:
+    def _on_header_sort_indicator_changed(self, column: int, order: Qt.SortOrder) -> None:
+        header = self.table.horizontalHeader()
+        before, self._sorted_by = self._sorted_by, column
+        if column == RISK_COLUMN and before != column and order == Qt.SortOrder.AscendingOrder:
+            # The first click on Risk shows the riskiest orders first.
+            header.setSortIndicator(column, Qt.SortOrder.DescendingOrder)
+            return
         if not self.model.is_sortable(column):
             # The store cannot sort by this column: put the arrow back where the rows are.
-            header = self.table.horizontalHeader()
+            self._sorted_by = self.model.sort_column
             blocked = header.blockSignals(True)
             header.setSortIndicator(self.model.sort_column, self.model.sort_order)
             header.blockSignals(blocked)
@@ -361,32 +400,30 @@ class OrdersPage(QWidget):
         if self._keep_scroll:
             QTimer.singleShot(0, functools.partial(self._restore_scroll, self._keep_scroll))
         self._keep_scroll = None
+        # Keep the selected order selected if it is still shown; else the pane empties.
+        row = self.model.row_of(self._selected) if self._selected is not None else -1
+        if row >= 0:
+            selection = self.table.selectionModel()
+            blocked = selection.blockSignals(True)
+            selection.setCurrentIndex(
+                self.model.index(row, 0),
+                selection.SelectionFlag.ClearAndSelect | selection.SelectionFlag.Rows,
+            )
+            selection.blockSignals(blocked)
+            shown = self.detail.detail
+            if shown is None or shown.row != self.model.row_at(row):
+                self.detail.reload()  # its score or details moved
+        else:
+            self._select(None)
 
     # --- sync results (GUI thread) ---------------------------------------------------------
 
-    def _on_sync_progressed(self, progress: SyncProgress) -> None:
-        # At most a few repaints a second: QProgressBar repaints synchronously on setValue,
-        # and a fast sync reports every page. The first report shows at once, the latest
-        # one when the timer fires.
-        self._pending_progress = progress
-        if not self._progress_timer.isActive():
-            self._apply_progress()
-            self._progress_timer.start()
-
-    @Slot()
-    def _on_progress_timer_timeout(self) -> None:
-        if self._pending_progress is not None:
-            self._apply_progress()
-            self._progress_timer.start()
-
-    def _apply_progress(self) -> None:
-        progress, self._pending_progress = self._pending_progress, None
-        if progress is None:
-            return
+    @Slot(object)
+    def _on_sync_run_progressed(self, progress: SyncProgress) -> None:
         total = max(progress.orders_total, progress.orders_done)
         self.progress_bar.setRange(0, max(total, 1))
         self.progress_bar.setValue(progress.orders_done if total else 1)
-        if self._cancel is not None and not self._cancel.is_set():
+        if self.sync_run.running and not self.sync_run.stopping:
             self.progress_bar.setFormat(
                 f"Fetched {progress.orders_done:,} of {total:,} orders "
                 f"(page {progress.pages_done} of {progress.pages_total})"
@@ -397,12 +434,10 @@ class OrdersPage(QWidget):
             self._last_live_reload = now
             self._reload_keeping_place()
 
-    def _on_sync_done(
+    @Slot(int, object, object)
+    def _on_sync_run_finished(
         self, store_id: int, summary: SyncSummary | None, error: BaseException | None
     ) -> None:
-        self._progress_timer.stop()
-        self._apply_progress()
-        self._cancel = None
         self._set_syncing(False)
         self.progress_bar.hide()
         tone: Tone
@@ -432,7 +467,18 @@ class OrdersPage(QWidget):
             index = self._stores.index(self.store_picker.currentIndex(), 0)
             self._show_store(index.data(STORE_ROLE) if index.isValid() else None)
 
+    def _select(self, woo_id: int | None) -> None:
+        if woo_id == self._selected:
+            return
+        self._selected = woo_id
+        store = self.model.store
+        self.detail.show_order(store.id if store is not None else None, woo_id)
+        self.selected_order_changed.emit(woo_id)
+
     def _show_store(self, store: StoreRecord | None) -> None:
+        shown = self.model.store
+        if (store.id if store else None) != (shown.id if shown else None):
+            self._select(None)
         self.model.set_store(store)
         self.store_picker.setVisible(self._stores.rowCount() > 1)
         if store is None:
@@ -440,12 +486,16 @@ class OrdersPage(QWidget):
             self.store_url.setText("No store connected yet")
             self.stack.setCurrentWidget(self.empty_state)
             self.search_edit.setEnabled(False)
+            self.band_picker.setEnabled(False)
+            self.detail.hide()
             self.count_label.clear()
         else:
             self.store_title.setText(store_title(store))
             self.store_url.setText(store.url)
             self.stack.setCurrentWidget(self.table)
             self.search_edit.setEnabled(True)
+            self.band_picker.setEnabled(True)
+            self.detail.show()
         self.sync_button.setEnabled(store is not None and not self.syncing)
 
     def _set_syncing(self, syncing: bool) -> None:
@@ -459,8 +509,11 @@ class OrdersPage(QWidget):
         cells = self.table.fontMetrics()
         header = self.table.horizontalHeader()
         titles = header.fontMetrics()
+        widest = BadgeSpec("medium", "Medium 100", local=True, stale=True)
+        risk = badge_size(self.table.font(), widest).width() + _CELL_PADDING
+        self.table.setColumnWidth(RISK_COLUMN, risk)
         for column, spec in enumerate(COLUMNS):
-            sample = _COLUMN_SAMPLES.get(spec.title)
+            sample = COLUMN_SAMPLES.get(spec.title)
             if sample is None:
                 continue
             width = max(
@@ -477,16 +530,4 @@ class OrdersPage(QWidget):
         self.table.verticalScrollBar().setValue(value)
 
     def _update_count(self, total: int) -> None:
-        search = self.model.search
-        if search:
-            self.count_label.setText(
-                f"No orders match “{search}”."
-                if total == 0
-                else f"{total:,} order{'s' if total != 1 else ''} match “{search}”"
-            )
-        elif total == 0:
-            self.count_label.setText(
-                "No orders yet. Click “Sync now” to fetch them from your store."
-            )
-        else:
-            self.count_label.setText(f"{total:,} order{'s' if total != 1 else ''}")
+        self.count_label.setText(count_text(total, self.model.search, self.model.band_filter))

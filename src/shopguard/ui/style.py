@@ -75,6 +75,16 @@ QProgressBar {{
     background: #f4f5f7;
 }}
 QProgressBar::chunk {{ background: #8fb3dc; border-radius: 3px; }}
+QLabel#detailTitle {{ font-size: 13pt; font-weight: 600; color: #1d2229; }}
+QLabel#sectionTitle {{ font-weight: 600; color: #1d2229; padding-top: 8px; }}
+QProgressBar#reasonRaises, QProgressBar#reasonLowers {{
+    min-height: 0px;
+    border: none;
+    border-radius: 3px;
+    background: #e6e9ee;
+}}
+QProgressBar#reasonRaises::chunk {{ background: #D55E00; border-radius: 3px; }}
+QProgressBar#reasonLowers::chunk {{ background: #0072B2; border-radius: 3px; }}
 QGroupBox {{ font-weight: 600; margin-top: 12px; padding-top: 8px; }}
 QGroupBox::title {{ subcontrol-origin: margin; left: 2px; }}
 """

@@ -139,6 +139,16 @@ def erase_personal_data(
     return len(erased)
 
 
+def sort_columns(sort: SortKey) -> tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...]:
+    """The columns a sort key orders by (the last one breaks ties)."""
+    return _SORT_COLUMNS[sort]
+
+
+def search_filter(query: Select[Any], store_id: int, search: str) -> Select[Any]:
+    """``query`` narrowed to the store's orders matching every word of ``search``."""
+    return _filtered(query, store_id, search)
+
+
 def _filtered(query: Select[Any], store_id: int, search: str) -> Select[Any]:
     query = query.where(Order.store_id == store_id)
     terms = search.split()

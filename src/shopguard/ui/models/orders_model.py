@@ -1,15 +1,15 @@
-"""The Orders table: a lazily loaded Qt model over the local store's orders.
+"""The Orders table: a lazily loaded Qt model over the local store's orders and their risk.
 
 Rows arrive in blocks as the view scrolls (``canFetchMore``/``fetchMore``); every query runs
 on the database runner's pool, never on the GUI thread, because sorting or searching 100,000
 orders can take a few hundred milliseconds. While a reload is under way the old rows stay
-on screen and are swapped in one reset when the new ones arrive.
+on screen and are swapped in one reset when the new ones arrive. Each row carries the
+order's latest risk score (``OrderRiskRow``); the rows can be narrowed to one risk band.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,50 +24,36 @@ from PySide6.QtCore import (
 
 from shopguard.store.records import OrderRecord, StoreRecord
 from shopguard.ui.messages import error_text
-from shopguard.ui.models.order_format import country_name, local_time, money, status_label
+from shopguard.ui.models.order_columns import (
+    COLUMNS,
+    DEFAULT_SORT_COLUMN,
+    RISK_COLUMN,
+    TOTAL_COLUMN,
+    order_tooltip,
+)
+from shopguard.ui.models.risk_format import badge_spec, badge_tooltip
+from shopguard.ui.risk_badge import BADGE_ROLE, RISK_ROW_ROLE
 from shopguard.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from shopguard.services import OrderQueryService
-    from shopguard.store.repositories.orders import SortKey
+    from shopguard.store.repositories.order_risk import BandFilter, OrderRiskRow, RiskSortKey
+
+__all__ = [
+    "BADGE_ROLE",
+    "COLUMNS",
+    "DEFAULT_SORT_COLUMN",
+    "ORDER_ROLE",
+    "RISK_COLUMN",
+    "RISK_ROW_ROLE",
+    "TOTAL_COLUMN",
+    "OrdersTableModel",
+]
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 ORDER_ROLE = Qt.ItemDataRole.UserRole + 1
 """``data(index, ORDER_ROLE)`` is the row's ``OrderRecord``."""
-
-
-@dataclass(frozen=True)
-class _Column:
-    title: str
-    sort_key: SortKey | None
-    tooltip: str
-    text: Callable[[OrderRecord], str]
-
-
-COLUMNS: tuple[_Column, ...] = (
-    _Column("Order #", "number", "The order number in WooCommerce", lambda o: f"#{o.number}"),
-    _Column(
-        "Date",
-        "date_created",
-        "When the order was placed (this computer's time zone)",
-        lambda o: local_time(o.date_created_gmt),
-    ),
-    _Column(
-        "Status", "status", "The order's status in WooCommerce", lambda o: status_label(o.status)
-    ),
-    _Column(
-        "Customer", "customer", "Billing name (sorted by last name)", lambda o: o.customer_name
-    ),
-    _Column("Email", None, "Billing email (not sortable)", lambda o: o.billing_email),
-    _Column(
-        "Total", "total", "Order total with tax and shipping", lambda o: money(o.total, o.currency)
-    ),
-    _Column("Payment", "payment", "How the customer paid", lambda o: o.payment_method_title),
-    _Column("Country", "country", "Billing country", lambda o: o.billing_country),
-)
-TOTAL_COLUMN = 5
-DEFAULT_SORT_COLUMN = 1
 
 FIRST_BLOCK = 200
 MAX_BLOCK = 2000
@@ -78,7 +64,8 @@ MAX_RELOAD = 2000
 class _Query:
     store_id: int
     search: str
-    sort: SortKey
+    band: BandFilter
+    sort: RiskSortKey
     descending: bool
 
 
@@ -98,14 +85,20 @@ def _load(
     with_count: bool,
     generation: _Generation,
     wanted: int,
-) -> tuple[int | None, list[OrderRecord]] | None:
+) -> tuple[int | None, list[OrderRiskRow]] | None:
     """Runs on the database pool: one slice (and the count when reloading)."""
     if generation.value != wanted:
         return None  # superseded while it waited in the queue (e.g. fast typing)
-    total = queries.count(query.store_id, search=query.search) if with_count else None
-    rows = queries.page(
+    total = (
+        queries.risk_count(query.store_id, search=query.search, band=query.band)
+        if with_count
+        else None
+    )
+    rows = queries.risk_page(
         query.store_id,
         search=query.search,
+        band=query.band,
+        unscored=total if query.band == "unscored" and not query.search else None,
         sort=query.sort,
         descending=query.descending,
         offset=offset,
@@ -115,17 +108,20 @@ def _load(
 
 
 class OrdersTableModel(QAbstractTableModel):
-    """One store's orders, sorted and searched, loaded lazily in blocks off the GUI thread.
+    """One store's orders with their risk, sorted, searched and filtered by band, loaded
+    lazily in blocks off the GUI thread.
 
     Signals:
         total_changed(int): how many orders match the search, after each (re)load.
         busy_changed(bool): a query started (True) or the last one ended (False).
         load_failed(str): a query failed; the argument is a sentence for people.
+        rows_refreshed(list): these orders' rows (WooCommerce ids) were read again.
     """
 
     total_changed = Signal(int)
     busy_changed = Signal(bool)
     load_failed = Signal(str)
+    rows_refreshed = Signal(list)
 
     def __init__(
         self,
@@ -141,9 +137,10 @@ class OrdersTableModel(QAbstractTableModel):
         self._block = block_size
         self._store: StoreRecord | None = None
         self._search = ""
+        self._band: BandFilter = "all"
         self._sort_column = DEFAULT_SORT_COLUMN
         self._sort_order = Qt.SortOrder.DescendingOrder
-        self._rows: list[OrderRecord] = []
+        self._rows: list[OrderRiskRow] = []
         self._total = 0
         self._generation = _Generation()
         self._shown_generation = 0
@@ -168,6 +165,11 @@ class OrdersTableModel(QAbstractTableModel):
         return self._search
 
     @property
+    def band_filter(self) -> BandFilter:
+        """Which risk band is shown ("all": every order)."""
+        return self._band
+
+    @property
     def busy(self) -> bool:
         """True while a query runs."""
         return self._reloading or self._fetching
@@ -188,7 +190,35 @@ class OrdersTableModel(QAbstractTableModel):
 
     def order_at(self, row: int) -> OrderRecord | None:
         """The loaded order in ``row``, or None."""
+        return self._rows[row].order if 0 <= row < len(self._rows) else None
+
+    def row_at(self, row: int) -> OrderRiskRow | None:
+        """The loaded order and its risk in ``row``, or None."""
         return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, woo_id: int) -> int:
+        """The row showing this order, or -1 when it is not loaded."""
+        for number, row in enumerate(self._rows):
+            if row.order.woo_id == woo_id:
+                return number
+        return -1
+
+    def set_band_filter(self, band: BandFilter) -> None:
+        """Show only the orders of one risk band ("all": every order)."""
+        if band == self._band:
+            return
+        self._band = band
+        self.reload()
+
+    def refresh_orders(self, woo_ids: list[int]) -> None:
+        """Read these orders' rows again (after a score, an outcome or an action)."""
+        if self._store is None or not woo_ids:
+            return
+        self._tasks.run(
+            functools.partial(self._queries.risk_rows, self._store.id, list(woo_ids)),
+            done=functools.partial(self._on_refresh_done, self._generation.value, self._store.id),
+            owner=self,
+        )
 
     def set_store(self, store: StoreRecord | None) -> None:
         """Show ``store``'s orders (None: nothing)."""
@@ -249,15 +279,20 @@ class OrdersTableModel(QAbstractTableModel):
             return None
         if not 0 <= index.column() < len(COLUMNS):
             return None
-        order = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[index.column()].text(order)
+        row = self._rows[index.row()]
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return COLUMNS[column].text(row)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return _tooltip(order)
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == TOTAL_COLUMN:
+            return badge_tooltip(row) if column == RISK_COLUMN else order_tooltip(row.order)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == TOTAL_COLUMN:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == BADGE_ROLE and column == RISK_COLUMN:
+            return badge_spec(row)
         if role == ORDER_ROLE:
-            return order
+            return row.order
+        if role == RISK_ROW_ROLE:
+            return row
         return None
 
     def headerData(
@@ -321,7 +356,7 @@ class OrdersTableModel(QAbstractTableModel):
     def _on_reload_done(
         self,
         wanted: int,
-        result: tuple[int | None, list[OrderRecord]] | None,
+        result: tuple[int | None, list[OrderRiskRow]] | None,
         error: BaseException | None,
     ) -> None:
         if wanted != self._generation.value:
@@ -336,7 +371,7 @@ class OrdersTableModel(QAbstractTableModel):
         total, rows = result
         self._apply_reload(wanted, total or 0, rows)
 
-    def _apply_reload(self, generation: int, total: int, rows: list[OrderRecord]) -> None:
+    def _apply_reload(self, generation: int, total: int, rows: list[OrderRiskRow]) -> None:
         # Still "busy" while views react to the reset, so a fetchMore they ask for from inside
         # the signal waits for the next round instead of nesting inside this reset.
         self.beginResetModel()
@@ -351,7 +386,7 @@ class OrdersTableModel(QAbstractTableModel):
         self,
         wanted: int,
         offset: int,
-        result: tuple[int | None, list[OrderRecord]] | None,
+        result: tuple[int | None, list[OrderRiskRow]] | None,
         error: BaseException | None,
     ) -> None:
         if wanted != self._generation.value or not self._fetching:
@@ -372,6 +407,27 @@ class OrdersTableModel(QAbstractTableModel):
             self._total = len(self._rows)
             self.total_changed.emit(self._total)
 
+    def _on_refresh_done(
+        self,
+        generation: int,
+        store_id: int,
+        result: list[OrderRiskRow] | None,
+        error: BaseException | None,
+    ) -> None:
+        if error is not None:
+            self.load_failed.emit(f"Could not read the order again: {error_text(error)}")
+            return
+        if generation != self._generation.value or self._store is None:
+            return  # reloaded meanwhile: the new rows are newer than these
+        if self._store.id != store_id or not result:
+            return
+        fresh = {row.order.woo_id: row for row in result}
+        for number, row in enumerate(self._rows):
+            if row.order.woo_id in fresh:
+                self._rows[number] = fresh[row.order.woo_id]
+                self.dataChanged.emit(self.index(number, 0), self.index(number, len(COLUMNS) - 1))
+        self.rows_refreshed.emit(sorted(fresh))
+
     def _set_busy(self, *, reloading: bool | None = None, fetching: bool | None = None) -> None:
         was = self.busy
         if reloading is not None:
@@ -388,31 +444,7 @@ class OrdersTableModel(QAbstractTableModel):
         return _Query(
             store_id=self._store.id,
             search=self._search,
+            band=self._band,
             sort=key,
             descending=self._sort_order == Qt.SortOrder.DescendingOrder,
         )
-
-
-def _tooltip(order: OrderRecord) -> str:
-    lines = [f"Order #{order.number} · {status_label(order.status)}"]
-    who = order.customer_name or "No name"
-    if order.billing_company:
-        who += f" ({order.billing_company})"
-    if order.billing_email:
-        who += f" · {order.billing_email}"
-    lines.append(who)
-    place = ", ".join(
-        p
-        for p in (order.billing_city, order.billing_postcode, country_name(order.billing_country))
-        if p
-    )
-    if place:
-        lines.append(place)
-    items = f"{order.item_count} item{'s' if order.item_count != 1 else ''}"
-    paid = order.payment_method_title or "no payment method"
-    lines.append(f"{money(order.total, order.currency)} · {items} · {paid}")
-    lines.append(
-        f"Placed {local_time(order.date_created_gmt)} · "
-        f"last changed {local_time(order.date_modified_gmt)}"
-    )
-    return "\n".join(lines)
