@@ -9,18 +9,30 @@ import contextlib
 import functools
 import gc
 import logging
+import os
 import sys
 import tempfile
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QThreadPool
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from sqlalchemy.orm import Session, sessionmaker
 
 from shopguard import __version__, sync_process
 from shopguard.assessments import service as assessment_service
+from shopguard.dashboard import AlertService, DashboardService
+from shopguard.demo_service import (
+    DemoScoring,
+    DemoScoringService,
+    DemoServiceUnavailable,
+    start_demo_scoring,
+)
+from shopguard.order_actions import OrderActionService
 from shopguard.paths import AppPaths, resolve_paths
+from shopguard.scoring.settings import ENV_SECRET
 from shopguard.services import (
     ClientFactory,
     ClientOptions,
@@ -113,11 +125,13 @@ def build_main_window(
     concurrency: int = 4,
     demo: bool = False,
     sync_in_child_process: bool = False,
+    tray_available: bool | None = None,
 ) -> MainWindow:
     """The services and the main window, ready to show (tests call this without ``exec``).
 
     With ``sync_in_child_process`` (the real app), syncs run in a child process so their
     threads never compete with the GUI thread for the interpreter (see ``sync_process``).
+    ``tray_available`` overrides the system-tray check (None: ask the platform).
     """
     factory = client_factory or default_client_factory(ClientOptions())
     runner = (
@@ -125,11 +139,12 @@ def build_main_window(
         if sync_in_child_process
         else None
     )
+    sharing = SharingPipeline(session_factory, paths)
     store_service = StoreService(
         session_factory,
         factory,
         concurrency=concurrency,
-        sharing=SharingPipeline(session_factory, paths),
+        sharing=sharing,
         sync_runner=runner,
     )
     window = MainWindow(
@@ -140,6 +155,13 @@ def build_main_window(
         network_tasks=network_tasks,
         db_tasks=db_tasks,
         credentials_provider=credentials_provider,
+        sharing=sharing,
+        dashboard=DashboardService(session_factory, paths.config),
+        alerts=AlertService(session_factory, paths.config),
+        actions=OrderActionService(
+            session_factory, factory, paths, sharing=sharing, credentials=credentials_provider
+        ),
+        tray_available=tray_available,
         demo=demo,
     )
     window.refresh()
@@ -157,6 +179,72 @@ def _credentials_for_demo(url: str, *, demo_url: str, demo: Credentials) -> Cred
     return demo if url.rstrip("/") == demo_url.rstrip("/") else resolve_credentials(url)
 
 
+@dataclass(frozen=True)
+class DemoConnection:
+    """The demo store to connect, and the demo's temporary profile."""
+
+    url: str
+    credentials: Credentials
+    paths: AppPaths
+    sessions: sessionmaker[Session]
+
+
+def connect_demo_store(
+    window: MainWindow,
+    demo: DemoConnection,
+    service: DemoScoringService,
+    network_tasks: TaskRunner,
+    *,
+    start_sync_processes: bool = True,
+) -> QLabel:
+    """Start the demo's scoring service and its network in the background, then connect
+    and sync the demo store (its orders are then scored by the network).
+
+    Without the server extra, or if the service does not start, the store is connected all
+    the same and scored on this computer; the label added to the status bar (returned) says
+    which, and stays there.
+    """
+    label = QLabel("Demo: starting the scoring service and its network of other shops…")
+    label.setObjectName("demoScoringLabel")
+    window.statusBar().addPermanentWidget(label)
+
+    def started(result: DemoScoring | None, error: BaseException | None) -> None:
+        if result is not None:
+            # The sync's child process reads the secret from here (never the keyring).
+            os.environ[ENV_SECRET] = result.shop.secret
+            label.setText(
+                f"Demo: scored by a demo network of {result.network.shops} other shops "
+                "(simulated, on this computer)"
+            )
+        elif isinstance(error, DemoServiceUnavailable):
+            label.setText(error.message)
+        else:
+            log.error("The demo scoring service failed: %s", type(error).__name__)
+            label.setText(
+                "The demo scores orders on this computer only: its scoring service failed "
+                f"({type(error).__name__}). Restart the demo to try again."
+            )
+        if start_sync_processes:
+            sync_process.prepare()  # after the secret is set: the sync processes inherit it
+        window.settings_page.refresh()  # the service is set up now (or, without it, not)
+        window.refresh_outbox_status()
+        window.connect_store(demo.url, demo.credentials, name=DEMO_STORE_NAME, save=False)
+
+    network_tasks.run(
+        functools.partial(
+            start_demo_scoring,
+            service,
+            demo.sessions,
+            demo.paths,
+            store_orders=DEMO_ORDERS,
+            store_seed=DEMO_SEED,
+        ),
+        done=started,
+        owner=window,
+    )
+    return label
+
+
 def run_gui(paths: AppPaths, *, demo: bool = False) -> int:
     """Open the app and run it until the window closes; return the exit code.
 
@@ -171,12 +259,17 @@ def run_gui(paths: AppPaths, *, demo: bool = False) -> int:
         stack.callback(collector.stop)
         provider: CredentialsProvider = resolve_credentials
         demo_store = None
+        demo_scoring = None
         if demo:
             from shopguard.demo.server import DemoStore  # only the demo needs the demo server
+            from shopguard.demo_service import DemoScoringService
 
-            paths = resolve_paths(
-                stack.enter_context(tempfile.TemporaryDirectory(prefix="shopguard-demo-"))
+            demo_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="shopguard-demo-"))
+            paths = resolve_paths(demo_dir)
+            demo_scoring = DemoScoringService(
+                Path(demo_dir) / "scoring-service", thread_setup=lower_thread_priority
             )
+            stack.callback(demo_scoring.stop)
             demo_store = DemoStore(orders=DEMO_ORDERS, seed=DEMO_SEED)
             start_in_background(demo_store.start)
             stack.callback(demo_store.stop)
@@ -205,15 +298,18 @@ def run_gui(paths: AppPaths, *, demo: bool = False) -> int:
             sync_in_child_process=True,
         )
         _center_on_screen(window)
-        sync_process.prepare()
+        if demo_store is None:
+            sync_process.prepare()
         window.show()
         freeze_startup_objects()
-        if demo_store is not None:
-            window.connect_store(
-                demo_store.url,
-                Credentials(*demo_store.credentials),
-                name=DEMO_STORE_NAME,
-                save=False,
+        if demo_store is not None and demo_scoring is not None:
+            connect_demo_store(
+                window,
+                DemoConnection(
+                    demo_store.url, Credentials(*demo_store.credentials), paths, sessions
+                ),
+                demo_scoring,
+                network_tasks,
             )
         code = app.exec()
         window.orders_page.shutdown()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -13,6 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from shopguard.app import build_main_window
 from shopguard.demo.server import DemoStore
 from shopguard.paths import AppPaths
+from shopguard.scoring.alert_settings import load_seen
+from shopguard.store.repositories import stores as store_repo
+from shopguard.store.repositories.orders import get_order
+from shopguard.store.repositories.scores import ScoreRecord, write_scores
 from shopguard.ui.connect_dialog import ConnectDialog
 from shopguard.ui.main_window import SCREENS, MainWindow
 from shopguard.ui.models.orders_model import COLUMNS
@@ -70,7 +75,16 @@ def test_window_basics(window: MainWindow) -> None:
     assert window.width() >= 1000 and window.height() >= 700
     names = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
     assert names == list(SCREENS)
-    assert names == ["Orders", "Opt-outs", "Newsletter", "Age gate", "Assessments", "Settings"]
+    assert names == [
+        "Dashboard",
+        "Orders",
+        "Opt-outs",
+        "Newsletter",
+        "Age gate",
+        "Assessments",
+        "Settings",
+    ]
+    # No store connected yet: it opens on Orders, where the "Connect your store" button is.
     assert window.pages.currentWidget() is window.orders_page
 
 
@@ -81,7 +95,7 @@ def test_sidebar_switches_screens(qtbot: QtBot, window: MainWindow) -> None:
         qtbot.mouseClick(window.sidebar.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         assert window.pages.currentIndex() == row
         page = window.pages.currentWidget()
-        if name not in ("Orders", "Assessments", "Settings"):
+        if name not in ("Dashboard", "Orders", "Assessments", "Settings"):
             assert isinstance(page, PlaceholderPage)
             assert "Not available yet" in " ".join(lbl.text() for lbl in page.findChildren(QLabel))
 
@@ -108,7 +122,7 @@ def test_demo_style_run_syncs_sorts_and_searches(
     assert page.stack.currentWidget() is page.empty_state
     _connect_demo(qtbot, window, store, runners)
 
-    assert page.stack.currentWidget() is page.table
+    assert page.stack.currentWidget() is not page.empty_state  # the table shows
     assert page.store_title.text() == "Demo shop"
     assert page.model.total == ORDERS
     assert page.count_label.text() == f"{ORDERS} orders"
@@ -190,3 +204,87 @@ def test_connecting_from_the_dialog_saves_the_key_and_syncs(
     assert page.model.total == ORDERS
     assert window.connect_dialog is None  # closed and released
     window.close()
+
+
+def test_opens_on_the_dashboard_once_a_store_is_connected(
+    qtbot: QtBot, paths: AppPaths, sessions: sessionmaker[Session], runners: Runners
+) -> None:
+    with sessions.begin() as session:
+        store_repo.get_or_create_store(session, url="https://shop.example")
+    window = build_main_window(
+        paths, sessions, network_tasks=runners.network, db_tasks=runners.db, tray_available=False
+    )
+    qtbot.addWidget(window)
+    window.show()
+    assert runners.wait_until_idle()
+    assert window.pages.currentWidget() is window.dashboard_page
+    assert window.sidebar.currentRow() == SCREENS.index("Dashboard")
+    assert window.dashboard_page.data is not None  # loaded when shown
+    assert window.outbox_label.text() == "Risk scoring on this computer (no scoring service set up)"
+    window.close()
+    assert runners.wait_until_idle()
+
+
+def test_after_a_sync_the_status_bar_dashboard_and_alerts_follow(
+    qtbot: QtBot,
+    paths: AppPaths,
+    sessions: sessionmaker[Session],
+    runners: Runners,
+    store: DemoStore,
+) -> None:
+    demo_credentials = Credentials(*store.credentials)
+    window = build_main_window(
+        paths,
+        sessions,
+        network_tasks=runners.network,
+        db_tasks=runners.db,
+        credentials_provider=lambda _url: demo_credentials,
+        tray_available=False,
+    )
+    qtbot.addWidget(window)
+    window.show()
+    assert runners.wait_until_idle()
+    alerts: list[str] = []
+    window.alerted.connect(alerts.append)
+    with qtbot.waitSignal(window.outbox_status_changed, timeout=60_000) as status:
+        _connect_demo(qtbot, window, store, runners)
+    assert status.args == ["Risk scoring on this computer (no scoring service set up)"]
+    assert runners.wait_until_idle()
+    # The first check after the first sync only notes what is there: old orders are not news.
+    assert alerts == []
+    seen = load_seen(paths.config)
+    assert list(seen) == [window.stores.stores[0].id]
+
+    # Two new orders arrive and the second sync scores them on this computer. Whatever the
+    # embedded scorer says, say the first one is High now: it is announced exactly once.
+    new_ids = store.add_orders(2)
+    with qtbot.waitSignal(window.orders_page.sync_finished, timeout=60_000):
+        assert window.orders_page.start_sync()
+    assert runners.wait_until_idle()
+    store_id = window.stores.stores[0].id
+    with sessions.begin() as session:
+        order = get_order(session, store_id, new_ids[0])
+        assert order is not None
+        write_scores(
+            session,
+            store_id,
+            [ScoreRecord(new_ids[0], 91, "high", None, [], "sg-2", datetime.now(UTC), "local")],
+        )
+    window.check_alerts()
+    assert runners.wait_until_idle()
+    window.check_alerts()  # never the same order twice
+    assert runners.wait_until_idle()
+    mentions = [line for line in alerts if f"#{order.number} (High" in line]
+    assert len(mentions) == 1
+    assert mentions[0].endswith("Open ShopGuard to see why.")
+    # No tray here: the status bar said it (until the next message).
+    assert "high-risk order" in mentions[0]
+
+    # The Dashboard, when shown, counts the new orders.
+    with qtbot.waitSignal(window.dashboard_page.refreshed, timeout=15_000):
+        window.show_screen("Dashboard")
+    data = window.dashboard_page.data
+    assert data is not None and data.has_orders
+    assert data.weeks[-1].counts["high"] >= 1
+    window.close()
+    assert runners.wait_until_idle()

@@ -50,6 +50,25 @@ PLACE_MIN_PARCELS = 20
 MAX_RECENT_ORDERS = 5
 MAX_EXTRA_LINKS = 4
 MAX_REASONS = 6
+
+REASON_TITLES = {
+    "own_history": "Earlier deliveries to this customer at this shop",
+    "network_history": "Earlier deliveries to this customer at other shops",
+    "cod": "Cash on delivery",
+    "prepaid": "Paid in advance",
+    "high_value": "Order well above the shop's usual value",
+    "low_value": "Order below the shop's usual value",
+    "first_order_here": "First order from this customer here",
+    "recent_orders": "Several orders from one customer within 24 hours",
+    "linked_identities": "One phone or email used with several others",
+    "place_history": "Deliveries to this town often fail",
+    "no_identifiers": "No email, phone or address to go on",
+    "no_history": "No earlier orders anywhere",
+    "safeguard_shops": "Held at Medium: too few shops reported failures",
+    "objected": "The customer objected to risk scoring",
+}
+"""A short title per reason code, for summaries over many orders (a reason's own text
+speaks of one order: "At 2 other shops, 3 of 4 parcels ...")."""
 _P_EPS = 1e-4
 
 _KIND_WORDS = {"email": "email", "phone": "phone number", "address": "address", "name": "name"}
