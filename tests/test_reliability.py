@@ -446,3 +446,41 @@ def _assert_all_delivered_once_after_changes(app: App, server: Server) -> None:
 
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def test_after_a_long_outage_nothing_waits_more_than_a_quarter_of_an_hour(
+    app: App, proxy: FaultProxy, server: Server
+) -> None:
+    """Backoff grows while the service stays down, but never past 15 minutes: once it is
+    back, what waited goes with the next push within that, not hours later."""
+    proxy.set(Fault.DOWN)
+    proxy.next(Fault.PASS)  # the salt arrives; every push after it finds the service down
+    app.sync()
+    for _ in range(10):
+        app.later()
+        summary = app.pipeline.push(app.store_id())
+        assert summary.error
+    pending = app.pending()
+    assert len(pending) >= ORDERS
+    assert max(i.attempts for i in pending) >= 10
+    longest = max(_utc(i.next_attempt_at) for i in pending if i.next_attempt_at) - app.clock()
+    assert longest <= timedelta(minutes=15)
+    proxy.set(Fault.PASS)
+    app.later(hours=0.25)
+    summary = app.pipeline.push(app.store_id())
+    assert summary.error == "" and summary.pending == 0
+    _assert_all_delivered_once(app, server)
+
+
+def test_new_service_settings_retry_what_waited_at_once(
+    app: App, proxy: FaultProxy, server: Server
+) -> None:
+    proxy.set(Fault.SERVER_ERROR)
+    proxy.next(Fault.PASS)
+    app.sync()
+    assert all(i.next_attempt_at is not None for i in app.pending() if i.attempts)
+    proxy.set(Fault.PASS)
+    app.pipeline.configure(proxy.url, app.shop_id, app.secret[0])
+    summary = app.pipeline.push(app.store_id())  # no clock moved: they were made due
+    assert summary.error == "" and summary.pending == 0
+    _assert_all_delivered_once(app, server)
