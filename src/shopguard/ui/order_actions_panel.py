@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
@@ -189,21 +188,21 @@ class OrderActionsPanel(QWidget):
         self.outcome_label.setWordWrap(True)
         self.outcome_label.setObjectName("outcomeText")
         self.outcome_buttons: dict[str, QPushButton] = {}
-        outcome_row = QHBoxLayout()
-        for outcome in OWNER_OUTCOMES:
+        # Two columns, like the actions below: the pane beside the table is narrow.
+        outcome_row = QGridLayout()
+        for index, outcome in enumerate(OWNER_OUTCOMES):
             button = QPushButton(OUTCOME_WORDS[outcome])
             button.setCheckable(True)
             button.setToolTip(f"Report that the parcel was {outcome}")
             button.clicked.connect(functools.partial(self._on_outcome_button_clicked, outcome))
             self.outcome_buttons[outcome] = button
-            outcome_row.addWidget(button)
+            outcome_row.addWidget(button, index // 2, index % 2)
         self.undo_button = QPushButton("Undo my outcome")
         self.undo_button.setToolTip(
             "Forget the outcome you reported: the WooCommerce status counts"
         )
         self.undo_button.clicked.connect(self._on_undo_button_clicked)
-        outcome_row.addWidget(self.undo_button)
-        outcome_row.addStretch(1)
+        outcome_row.addWidget(self.undo_button, (len(OWNER_OUTCOMES) + 1) // 2, 0, 1, 2)
 
         self.action_buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()

@@ -311,7 +311,7 @@ class OrdersPage(QWidget):
             # Only now are the style sheet's fonts applied.
             self._columns_fitted = True
             self._fit_columns()
-            detail = min(440, max(320, self.width() * 2 // 5))
+            detail = min(480, max(340, self.width() * 2 // 5))
             self.table_and_detail.setSizes([max(self.width() - detail, 300), detail])
             # A wrapped label is only as tall as its layout allows: ask for its lines.
             self._empty_help.setMinimumHeight(self._empty_help.heightForWidth(520))
