@@ -4,6 +4,7 @@ the risk badges, band filter, keyboard and detail pane after a sync scored on th
 from __future__ import annotations
 
 import functools
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shopguard.demo.server import DemoStore
 from shopguard.paths import AppPaths
+from shopguard.scoring.settings import make_settings, save_settings
 from shopguard.services import (
     ClientOptions,
     OrderQueryService,
@@ -360,3 +362,46 @@ def test_selecting_by_keyboard_fills_the_detail_pane_and_refresh_reloads_it(
     assert cleared.args == [None]
     assert page.detail.stack.currentWidget() is page.detail.empty_label
     assert runners.wait_until_idle()
+
+
+def test_an_unreachable_scoring_service_is_a_warning_with_advice(
+    qtbot: QtBot,
+    sessions: sessionmaker[Session],
+    paths: AppPaths,
+    queries: OrderQueryService,
+    runners: Runners,
+    store: DemoStore,
+    credentials: Credentials,
+    env: dict[str, str],
+) -> None:
+    """The orders are synced all the same; the banner says the service was not used."""
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    save_settings(paths.config, make_settings(f"http://127.0.0.1:{dead}", "shop-1"))
+    service = StoreService(
+        sessions,
+        default_client_factory(ClientOptions(timeout=(5.0, 30.0))),
+        sharing=SharingPipeline(sessions, paths, secret_provider=lambda _s: "s3cret"),
+    )
+    stores = StoresModel()
+    page = OrdersPage(
+        queries=queries,
+        store_service=service,
+        stores=stores,
+        network_tasks=runners.network,
+        db_tasks=runners.db,
+        credentials_provider=functools.partial(resolve_credentials, env=env),
+    )
+    qtbot.addWidget(page)
+    page.show()
+    record, _info = service.connect(store.url, credentials, save=False)
+    stores.set_stores([record])
+    assert runners.wait_until_idle()
+    line = _sync(qtbot, page, runners)
+    assert line.startswith(f"Full sync done: {ORDERS} orders checked")
+    assert "Scoring service not used this time" in page.banner.text()
+    assert page.banner.tone == "warning"
+    assert page.model.total == ORDERS
+    page.shutdown()
+    runners.wait_until_idle()

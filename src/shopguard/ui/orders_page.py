@@ -450,6 +450,10 @@ class OrdersPage(QWidget):
             notes = list(summary.warnings)
             if summary.header_stripped:
                 notes.append(HEADER_STRIPPED_NOTE)
+            # What the scoring did: a problem with the service (offline, a rejected secret,
+            # orders still queued) is a warning the owner must see, with its advice.
+            if summary.sharing and _sharing_trouble(summary.sharing):
+                notes.append(summary.sharing)
             line, tone = "\n".join([summary.line(), *notes]), "warning" if notes else "ok"
             self.progress_bar.setValue(self.progress_bar.maximum())
         self.banner.show_message(line, tone)
@@ -531,3 +535,10 @@ class OrdersPage(QWidget):
 
     def _update_count(self, total: int) -> None:
         self.count_label.setText(count_text(total, self.model.search, self.model.band_filter))
+
+
+def _sharing_trouble(line: str) -> bool:
+    """Whether the sync's scoring line reports a problem (rather than scores as usual)."""
+    return line.startswith("Scoring service not used this time") or any(
+        words in line for words in ("still queued", "failed", "did not accept")
+    )
