@@ -4,18 +4,12 @@ loopback (real HTTP), a real SQLite profile and a real ``shopguard-server``."""
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,6 +36,7 @@ from shopguard.woo.credentials import Credentials
 from shopguard.woo.errors import ReadOnlyKey, StoreUnreachable
 from tests.helpers.factories import BASE_TIME, make_order
 from tests.helpers.pii import leaks
+from tests.helpers.scoring_server import scoring_server as running_service
 
 FACTORY = default_client_factory(ClientOptions(timeout=(2.0, 10.0)))
 
@@ -310,57 +305,11 @@ def test_owner_outcomes_override_the_status_and_rescore_the_customer(
 # A real scoring service ------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _server_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPGUARD_")}
-    return subprocess.run(
-        [sys.executable, "-m", "shopguard.server.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        check=False,
-    )
-
-
 @pytest.fixture
 def scoring_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """``shopguard-server serve --dev`` on a loopback port, with one shop."""
-    db = ["--database-url", f"sqlite:///{tmp_path / 'srv.sqlite3'}", "--data-dir", str(tmp_path)]
-    created = _server_cli("create-shop", "--name", "Outcomes", *db)
-    assert created.returncode == 0, created.stderr
-    shop = json.loads(created.stdout)
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPGUARD_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "shopguard.server.cli", "serve", "--dev", "--port", str(port), *db],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if requests.get(url + "/v1/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert process.poll() is None, "the scoring service stopped"
-            time.sleep(0.1)
-        yield url, shop
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with running_service(tmp_path, name="Outcomes") as server:
+        yield server.url, {"shop_id": server.shop_id, "secret": server.secret}
 
 
 def test_outcomes_reach_a_real_scoring_service_and_are_never_lost(

@@ -11,20 +11,14 @@ its score is reported as waiting rather than fresh.
 from __future__ import annotations
 
 import json
-import os
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -44,6 +38,7 @@ from shopguard.store.models import OutboxItem
 from shopguard.woo.client import WooClient
 from shopguard.woo.credentials import Credentials
 from tests.helpers.fault_proxy import Fault, FaultProxy
+from tests.helpers.scoring_server import database_args, run_server_cli, serving
 
 ORDERS = 150
 READ_TIMEOUT = 1.0  # the app's read timeout in these tests; Fault.DELAY waits longer
@@ -56,25 +51,8 @@ class Server:
     args: list[str]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("SHOPGUARD_")}
-
-
 def _operator(server: Server, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "shopguard.server.cli", *args, *server.args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=_clean_env(),
-        check=False,
-    )
+    done = run_server_cli(*args, *server.args)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -82,36 +60,9 @@ def _operator(server: Server, *args: str) -> str:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("service")
-    database = folder / "service.sqlite3"
-    args = ["--database-url", f"sqlite:///{database}", "--data-dir", str(folder)]
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "shopguard.server.cli", "serve", "--dev", "--port", str(port)]
-        + args,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=_clean_env(),
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(url + "/v1/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert process.poll() is None, "the service exited"
-            assert time.monotonic() < deadline, "the service did not start"
-            time.sleep(0.1)
-        yield Server(url, database, args)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    args = database_args(folder)
+    with serving(args) as url:
+        yield Server(url, folder / "service.sqlite3", args)
 
 
 @dataclass

@@ -53,30 +53,19 @@ def run_server_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def database_args(folder: Path) -> list[str]:
+    """The CLI arguments for a fresh SQLite service database in ``folder``."""
+    return ["--database-url", f"sqlite:///{folder / 'service.sqlite3'}", "--data-dir", str(folder)]
+
+
 @contextmanager
-def scoring_server(folder: Path) -> Iterator[RunningServer]:
-    """Start the service on a free loopback port with a fresh SQLite database in ``folder``."""
-    database = [
-        "--database-url",
-        f"sqlite:///{folder / 'service.sqlite3'}",
-        "--data-dir",
-        str(folder),
-    ]
-    created = run_server_cli("create-shop", "--name", "Test shop", *database)
-    assert created.returncode == 0, created.stderr
-    shop = json.loads(created.stdout)
+def serving(database: list[str]) -> Iterator[str]:
+    """``shopguard-server serve --dev`` on a free loopback port over ``database`` (CLI
+    arguments); yields its URL once it answers, and stops it afterwards."""
     port = free_port()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "shopguard.server.cli",
-            "serve",
-            "--dev",
-            "--port",
-            str(port),
-            *database,
-        ],
+        [sys.executable, "-m", "shopguard.server.cli", "serve", "--dev", "--port", str(port)]
+        + database,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=_env(),
@@ -93,7 +82,7 @@ def scoring_server(folder: Path) -> Iterator[RunningServer]:
             assert process.poll() is None, "the scoring service stopped at start-up"
             assert time.monotonic() < deadline, "the scoring service did not start"
             time.sleep(0.1)
-        yield RunningServer(url, str(shop["shop_id"]), str(shop["secret"]), database)
+        yield url
     finally:
         process.terminate()
         try:
@@ -101,3 +90,15 @@ def scoring_server(folder: Path) -> Iterator[RunningServer]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def scoring_server(folder: Path, *, name: str = "Test shop") -> Iterator[RunningServer]:
+    """Start the service on a free loopback port with a fresh SQLite database in ``folder``
+    and one member shop."""
+    database = database_args(folder)
+    created = run_server_cli("create-shop", "--name", name, *database)
+    assert created.returncode == 0, created.stderr
+    shop = json.loads(created.stdout)
+    with serving(database) as url:
+        yield RunningServer(url, str(shop["shop_id"]), str(shop["secret"]), database)

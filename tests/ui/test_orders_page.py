@@ -64,24 +64,38 @@ def page(
     credentials: Credentials,
     env: dict[str, str],
 ) -> Iterator[OrdersPage]:
+    page = _connected_page(qtbot, queries, store_service, runners, store, credentials, env)
+    page.resize(1000, 600)
+    yield page
+    page.shutdown()
+    runners.wait_until_idle()
+
+
+def _connected_page(
+    qtbot: QtBot,
+    queries: OrderQueryService,
+    service: StoreService,
+    runners: Runners,
+    store: DemoStore,
+    credentials: Credentials,
+    env: dict[str, str],
+) -> OrdersPage:
+    """An Orders page over ``service``, shown, with the demo store connected (not synced)."""
     stores = StoresModel()
     page = OrdersPage(
         queries=queries,
-        store_service=store_service,
+        store_service=service,
         stores=stores,
         network_tasks=runners.network,
         db_tasks=runners.db,
         credentials_provider=functools.partial(resolve_credentials, env=env),
     )
     qtbot.addWidget(page)
-    page.resize(1000, 600)
     page.show()
-    record, _info = store_service.connect(store.url, credentials, save=False)
+    record, _info = service.connect(store.url, credentials, save=False)
     stores.set_stores([record])
     assert runners.wait_until_idle()
-    yield page
-    page.shutdown()
-    runners.wait_until_idle()
+    return page
 
 
 def _sync(qtbot: QtBot, page: OrdersPage, runners: Runners) -> str:
@@ -220,21 +234,8 @@ def scored_page(
         default_client_factory(ClientOptions(timeout=(5.0, 30.0))),
         sharing=SharingPipeline(sessions, paths),
     )
-    stores = StoresModel()
-    page = OrdersPage(
-        queries=queries,
-        store_service=service,
-        stores=stores,
-        network_tasks=runners.network,
-        db_tasks=runners.db,
-        credentials_provider=functools.partial(resolve_credentials, env=env),
-    )
-    qtbot.addWidget(page)
+    page = _connected_page(qtbot, queries, service, runners, store, credentials, env)
     page.resize(1400, 700)
-    page.show()
-    record, _info = service.connect(store.url, credentials, save=False)
-    stores.set_stores([record])
-    assert runners.wait_until_idle()
     _sync(qtbot, page, runners)
     yield page
     page.shutdown()
@@ -384,20 +385,7 @@ def test_an_unreachable_scoring_service_is_a_warning_with_advice(
         default_client_factory(ClientOptions(timeout=(5.0, 30.0))),
         sharing=SharingPipeline(sessions, paths, secret_provider=lambda _s: "s3cret"),
     )
-    stores = StoresModel()
-    page = OrdersPage(
-        queries=queries,
-        store_service=service,
-        stores=stores,
-        network_tasks=runners.network,
-        db_tasks=runners.db,
-        credentials_provider=functools.partial(resolve_credentials, env=env),
-    )
-    qtbot.addWidget(page)
-    page.show()
-    record, _info = service.connect(store.url, credentials, save=False)
-    stores.set_stores([record])
-    assert runners.wait_until_idle()
+    page = _connected_page(qtbot, queries, service, runners, store, credentials, env)
     line = _sync(qtbot, page, runners)
     assert line.startswith(f"Full sync done: {ORDERS} orders checked")
     assert "Scoring service not used this time" in page.banner.text()
