@@ -83,8 +83,12 @@ class App:
         return datetime.now(UTC) + self.ahead[0]
 
     def sync(self) -> str:
+        """Sync; the scoring line, whose trouble flag must agree with what it says."""
         credentials = Credentials(*self.store.credentials)
-        return self.stores.sync(self.store.url, credentials=credentials).sharing
+        summary = self.stores.sync(self.store.url, credentials=credentials)
+        troubled = "not used this time" in summary.sharing or "still queued" in summary.sharing
+        assert summary.sharing_trouble == troubled, summary
+        return summary.sharing
 
     def later(self, hours: float = 7) -> None:
         """Move past every retry delay (the longest is 6 hours)."""

@@ -271,26 +271,29 @@ class StoreService:
         finally:
             client.close()
         if sharing_problem:
-            summary.sharing = sharing_problem
+            summary.sharing, summary.sharing_trouble = sharing_problem, True
         elif hook is not None and self._sharing is not None:
             pushed = self._sharing.push(summary.store_id, cancel_event)
             summary.sharing = pushed.line() + (f" {pushed.error}" if pushed.error else "")
+            summary.sharing_trouble = bool(pushed.error or pushed.pending)
         elif local and self._sharing is not None:
-            summary.sharing = self._score_locally(self._sharing, summary.store_id)
+            summary.sharing, ok = self._score_locally(self._sharing, summary.store_id)
+            summary.sharing_trouble = not ok
         return summary
 
     @staticmethod
-    def _score_locally(sharing: SharingPipeline, store_id: int) -> str:
-        """Run the embedded scorer; a failure there never fails the sync (next run retries)."""
+    def _score_locally(sharing: SharingPipeline, store_id: int) -> tuple[str, bool]:
+        """Run the embedded scorer: its line, and whether it worked. A failure there never
+        fails the sync (the next run retries)."""
         try:
-            return sharing.score_locally(store_id).line()
+            return sharing.score_locally(store_id).line(), True
         except Exception as exc:  # noqa: BLE001 - the synced orders are saved either way
             # The type only: an exception's text could quote an order's data.
             log.error("Scoring on this computer failed: %s", type(exc).__name__)
             return (
                 "Orders were synced, but scoring them on this computer failed "
                 f"({type(exc).__name__}); the next sync tries again."
-            )
+            ), False
 
     def _prepare_sharing(self, cancel: threading.Event | None) -> tuple[PageHook | None, str]:
         """The outbox hook for this sync, or why there is none (empty: no service set)."""

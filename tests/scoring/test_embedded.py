@@ -431,6 +431,24 @@ def test_a_sync_without_a_scoring_service_scores_on_this_computer(
     assert len(query.score_history(store_id, added[0])) == 1
 
 
+def test_a_failure_of_local_scoring_keeps_the_orders_and_is_flagged_as_trouble(
+    sessions: sessionmaker[Session], paths: AppPaths
+) -> None:
+    class Failing(SharingPipeline):
+        def score_locally(self, store_id: int, *, full: bool = False) -> LocalScoreSummary:
+            raise OSError("disk full")
+
+    with DemoStore(orders=20, seed=3) as demo:
+        stores = StoreService(
+            sessions, default_client_factory(ClientOptions()), sharing=Failing(sessions, paths)
+        )
+        summary = stores.sync(demo.url, credentials=Credentials(*demo.credentials))
+
+    assert summary.created == 20 and summary.sharing_trouble
+    assert "scoring them on this computer failed (OSError)" in summary.sharing
+    assert "next sync tries again" in summary.sharing
+
+
 def test_an_identifier_on_too_many_orders_links_nothing(
     sessions: sessionmaker[Session], paths: AppPaths, store_id: int
 ) -> None:

@@ -452,7 +452,7 @@ class OrdersPage(QWidget):
                 notes.append(HEADER_STRIPPED_NOTE)
             # What the scoring did: a problem with the service (offline, a rejected secret,
             # orders still queued) is a warning the owner must see, with its advice.
-            if summary.sharing and _sharing_trouble(summary.sharing):
+            if summary.sharing_trouble:
                 notes.append(summary.sharing)
             line, tone = "\n".join([summary.line(), *notes]), "warning" if notes else "ok"
             self.progress_bar.setValue(self.progress_bar.maximum())
@@ -536,9 +536,3 @@ class OrdersPage(QWidget):
     def _update_count(self, total: int) -> None:
         self.count_label.setText(count_text(total, self.model.search, self.model.band_filter))
 
-
-def _sharing_trouble(line: str) -> bool:
-    """Whether the sync's scoring line reports a problem (rather than scores as usual)."""
-    return line.startswith("Scoring service not used this time") or any(
-        words in line for words in ("still queued", "failed", "did not accept")
-    )

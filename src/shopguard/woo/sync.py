@@ -74,6 +74,9 @@ class SyncSummary:
     # What was shared with the scoring service afterwards (one line), if one is configured;
     # else what the embedded scorer did with the new and changed orders.
     sharing: str = ""
+    # Whether that line reports trouble the owner must see (service unreachable, secret
+    # refused, orders still queued, local scoring failed) rather than scores as usual.
+    sharing_trouble: bool = False
 
     def line(self) -> str:
         """A one-line summary for people."""
