@@ -11,12 +11,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import keyring  # noqa: E402
 import pytest  # noqa: E402 - after the environment is set
 from sqlalchemy import Engine  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
 from shopguard.paths import AppPaths, resolve_paths  # noqa: E402
 from shopguard.store.db import open_database  # noqa: E402
+from tests.helpers.memory_keyring import MemoryKeyring  # noqa: E402
 
 _QT_FIXTURES = frozenset({"qtbot", "qapp", "qtmodeltester", "qapp_args"})
 
@@ -46,3 +48,13 @@ def database(paths: AppPaths) -> Iterator[tuple[Engine, sessionmaker[Session]]]:
 def sessions(database: tuple[Engine, sessionmaker[Session]]) -> sessionmaker[Session]:
     """The session factory of a fresh database."""
     return database[1]
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """An empty in-memory keyring in place of the person's real one, for this test."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)

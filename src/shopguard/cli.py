@@ -110,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(service_set)
     service_show = service_sub.add_parser("show", help="print the configuration (no secret)")
     _add_common(service_show)
+    service_stop = service_sub.add_parser(
+        "stop",
+        help="stop using the scoring service: score on this computer only, forget the secret",
+    )
+    _add_common(service_stop)
 
     push = sub.add_parser("push", help="send queued payloads to the scoring service now")
     _add_common(push)
@@ -394,6 +399,17 @@ def _cmd_service(args: argparse.Namespace, paths: AppPaths) -> int:
         with sessions() as session:
             pending = outbox_repo.count_pending(session)
         print(f"Queued to send:  {pending}")
+        return EXIT_OK
+    if args.service_command == "stop":
+        stopped = pipeline.stop()
+        if stopped is None:
+            print("No scoring service was configured: orders are scored on this computer only.")
+        else:
+            print(
+                f"Stopped using the scoring service at {stopped.url}; its secret was removed. "
+                "Orders are now scored on this computer only. Anything still queued stays "
+                "here, unsent, in case you set the service again."
+            )
         return EXIT_OK
     secret = os.environ.get(ENV_SECRET, "").strip()
     if not secret:

@@ -38,6 +38,7 @@ from shopguard.scoring.settings import (
     load_secret,
     load_settings,
     make_settings,
+    remove_settings,
     save_secret,
     save_settings,
 )
@@ -127,6 +128,27 @@ class SharingPipeline:
                 detail={"url": settings.url, "shop_id": settings.shop_id, "backfilled": count},
             )
         return Configured(load_settings(self._paths.config) or settings, in_keyring, count)
+
+    def stop(self) -> ServiceSettings | None:
+        """Go back to scoring on this computer only: forget the service and its secret.
+
+        Queued payloads stay in the outbox, unsent, should the owner come back; the event
+        log records the stop and how many were waiting. Returns the settings that were in
+        use (None if none were: nothing is recorded).
+        """
+        settings = remove_settings(self._paths.config)
+        if settings is not None:
+            with self._sessions.begin() as session:
+                event_repo.record_event(
+                    session,
+                    "service.stopped",
+                    detail={
+                        "url": settings.url,
+                        "shop_id": settings.shop_id,
+                        "left_queued": outbox_repo.count_pending(session),
+                    },
+                )
+        return settings
 
     def fetch_salt(self, cancel: threading.Event | None = None) -> Salt:
         """The network salt from the configured service.

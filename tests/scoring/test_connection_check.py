@@ -12,22 +12,12 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 
 from shopguard.scoring.connection_check import (
     CheckOutcome,
     check_connection,
-    stop_using_service,
 )
-from shopguard.scoring.settings import (
-    KEYRING_SERVICE,
-    load_settings,
-    make_settings,
-    save_secret,
-    save_settings,
-)
-from tests.helpers.memory_keyring import MemoryKeyring
 from tests.helpers.scoring_server import RunningServer, free_port, scoring_server
 
 
@@ -185,19 +175,3 @@ def test_a_revoked_shop_is_rejected(tmp_path: Path) -> None:
         result = check_connection(running.url, running.shop_id, running.secret)
     assert result.outcome is CheckOutcome.REJECTED
     assert "new secret" in result.message
-
-
-def test_stop_using_the_service_forgets_settings_and_secret(tmp_path: Path) -> None:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        settings = make_settings("https://score.example", "shop-1")
-        save_settings(tmp_path, settings)
-        assert save_secret(settings, "s3cret")
-        assert stop_using_service(tmp_path) == settings
-        assert load_settings(tmp_path) is None
-        assert keyring.get_password(KEYRING_SERVICE, settings.keyring_user) is None
-        assert stop_using_service(tmp_path) is None  # nothing left to stop: harmless
-    finally:
-        keyring.set_keyring(previous)

@@ -15,8 +15,17 @@ import pytest
 from shopguard.demo.server import DemoStore
 from shopguard.scoring import signing
 from shopguard.scoring.service_client import ServiceError, normalize_service_url
-from shopguard.scoring.settings import ServiceSettingsError, load_settings, make_settings
+from shopguard.scoring.settings import (
+    KEYRING_SERVICE,
+    ServiceSettingsError,
+    load_settings,
+    make_settings,
+    remove_settings,
+    save_secret,
+    save_settings,
+)
 from tests.helpers.capture_service import CaptureService
+from tests.helpers.memory_keyring import MemoryKeyring
 from tests.woo.test_credentials import HELPER, needs_secret_service
 
 
@@ -41,7 +50,11 @@ def test_service_secret_is_kept_in_the_keyring_and_used_by_later_runs(
             f"--shop-id {service.shop_id} && "
             # A new process with no service secret in its environment: from the keyring.
             f"SHOPGUARD_CONSUMER_KEY={key} SHOPGUARD_CONSUMER_SECRET={secret} "
-            f"{base} sync --url {store.url}"
+            f"{base} sync --url {store.url} && "
+            # Stopping forgets the settings and takes the secret out of the keyring.
+            f'{base} service stop && {sys.executable} -c "import keyring; '
+            f"print('left in keyring:', keyring.get_password('{KEYRING_SERVICE}', "
+            f"'{service.url}#{service.shop_id}'))\" && {base} service show"
         )
         result = subprocess.run(
             ["dbus-run-session", "--", "bash", str(HELPER), "bash", "-c", script],
@@ -55,6 +68,9 @@ def test_service_secret_is_kept_in_the_keyring_and_used_by_later_runs(
         assert "No system keyring here" not in result.stderr
         assert "Scoring service: 120 orders" in result.stderr
         assert len(service.orders) == 120
+        assert "Stopped using the scoring service" in result.stdout
+        assert "left in keyring: None" in result.stdout
+        assert "No scoring service is configured" in result.stdout
     for file in data_dir.rglob("*"):
         if file.is_file():
             assert service.secret.encode() not in file.read_bytes(), file
@@ -106,3 +122,18 @@ def test_signature_matches_the_contract() -> None:
         "/v1/config",
         b"",
     )
+
+
+def test_removing_the_settings_forgets_them_and_the_secret(
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    settings = make_settings("https://score.example", "shop-1")
+    save_settings(tmp_path, settings)
+    assert save_secret(settings, "s3cret")
+    assert remove_settings(tmp_path) == settings
+    assert load_settings(tmp_path) is None
+    assert memory_keyring.passwords == {}
+    assert remove_settings(tmp_path) is None  # nothing left to remove: harmless
+    (tmp_path / "scoring-service.json").write_text("{not json", encoding="utf-8")
+    assert remove_settings(tmp_path) is None  # damaged settings go too
+    assert not (tmp_path / "scoring-service.json").exists()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 
-import keyring
 import pytest
 from PySide6.QtCore import QThreadPool
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,13 +21,9 @@ from tests.helpers.memory_keyring import MemoryKeyring
 
 
 @pytest.fixture(autouse=True)
-def memory_keyring() -> Iterator[MemoryKeyring]:
+def _no_real_keyring(memory_keyring: MemoryKeyring) -> MemoryKeyring:
     """Every UI test gets an empty in-memory keyring instead of the person's real one."""
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+    return memory_keyring
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from shopguard.scoring.settings import (
     save_settings,
 )
 from shopguard.sharing import SharingPipeline
+from shopguard.store.repositories import events as event_repo
 from shopguard.ui.models.stores_model import StoresModel
 from shopguard.ui.settings_page import LOCAL_MODE, SettingsPage
 from tests.helpers.memory_keyring import MemoryKeyring
@@ -125,6 +126,7 @@ def test_save_and_use_then_stop_using_the_service(
     runners: Runners,
     service: RunningServer,
     paths: AppPaths,
+    sessions: sessionmaker[Session],
     memory_keyring: MemoryKeyring,
 ) -> None:
     box = page.scoring_box
@@ -161,6 +163,9 @@ def test_save_and_use_then_stop_using_the_service(
         assert runners.wait_until_idle()
     assert load_settings(paths.config) is None
     assert memory_keyring.passwords == {}
+    with sessions() as session:
+        kinds = [e.kind for e in event_repo.list_events(session, kind_prefix="service.")]
+    assert sorted(kinds) == ["service.configured", "service.stopped"]
     assert box.mode_label.text() == LOCAL_MODE
     assert box.result_label.text().startswith("Stopped.")
     assert not box.stop_button.isEnabled()

@@ -1,5 +1,5 @@
 """Testing a scoring service before using it (is it there, is it ShopGuard's, does it know
-this shop?), and stopping using one.
+this shop?).
 
 Settings' "Test connection" calls ``check_connection`` with what the owner typed. Nothing is
 saved and no order data is sent: only the unsigned ``GET /v1/health`` and the signed
@@ -13,22 +13,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
 from typing import Any
 
-import keyring
-import keyring.errors
 import requests
 
 from shopguard.privacy.hashing import HASH_SCHEME
 from shopguard.scoring.service_client import ServiceClient, ServiceError, normalize_service_url
-from shopguard.scoring.settings import FILE_NAME as SETTINGS_FILE
-from shopguard.scoring.settings import (
-    KEYRING_SERVICE,
-    ServiceSettings,
-    ServiceSettingsError,
-    load_settings,
-)
 
 log = logging.getLogger(__name__)
 
@@ -209,27 +199,3 @@ _TLS_MESSAGE = (
     "address (it should start with https://) or ask whoever runs the service. Nothing was "
     "saved."
 )
-
-
-def stop_using_service(config_dir: Path) -> ServiceSettings | None:
-    """Go back to scoring on this computer only: forget the service and its secret.
-
-    The settings file is removed and the shop secret deleted from the keyring (a keyring
-    that cannot be reached is logged and skipped: the secret is useless without the
-    settings). Queued payloads stay in the outbox, unsent, should the owner come back.
-    Returns the settings that were in use (None if none were).
-    """
-    path = config_dir / SETTINGS_FILE
-    try:
-        settings = load_settings(config_dir)
-    except ServiceSettingsError:
-        settings = None  # damaged: removing it is exactly what is wanted
-    if settings is not None:
-        try:
-            keyring.delete_password(KEYRING_SERVICE, settings.keyring_user)
-        except keyring.errors.PasswordDeleteError:
-            pass  # not in the keyring (it came from SHOPGUARD_SERVICE_SECRET)
-        except (keyring.errors.KeyringError, RuntimeError, OSError) as exc:
-            log.info("Could not remove the service secret from the keyring: %s", type(exc).__name__)
-    path.unlink(missing_ok=True)
-    return settings

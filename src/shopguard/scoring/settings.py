@@ -103,6 +103,28 @@ def save_secret(settings: ServiceSettings, secret: str) -> bool:
         return False
 
 
+def remove_settings(config_dir: Path) -> ServiceSettings | None:
+    """Forget the service: remove the settings file and the shop secret from the keyring.
+
+    A keyring that cannot be reached is logged and skipped (the secret is useless without
+    the settings); damaged settings are removed all the same. Returns the settings that
+    were in use (None if none were).
+    """
+    try:
+        settings = load_settings(config_dir)
+    except ServiceSettingsError:
+        settings = None  # damaged: removing it is exactly what is wanted
+    if settings is not None:
+        try:
+            keyring.delete_password(KEYRING_SERVICE, settings.keyring_user)
+        except keyring.errors.PasswordDeleteError:
+            pass  # not in the keyring (it came from SHOPGUARD_SERVICE_SECRET)
+        except (keyring.errors.KeyringError, RuntimeError, OSError) as exc:
+            log.info("Could not remove the service secret from the keyring: %s", type(exc).__name__)
+    (config_dir / FILE_NAME).unlink(missing_ok=True)
+    return settings
+
+
 def load_secret(settings: ServiceSettings, env: Mapping[str, str] | None = None) -> str:
     """The shop secret: SHOPGUARD_SERVICE_SECRET if set, else the keyring's.
 

@@ -535,4 +535,3 @@ class OrdersPage(QWidget):
 
     def _update_count(self, total: int) -> None:
         self.count_label.setText(count_text(total, self.model.search, self.model.band_filter))
-

@@ -32,11 +32,7 @@ from shopguard.scoring.alert_settings import (
     make_alert_settings,
     save_alert_settings,
 )
-from shopguard.scoring.connection_check import (
-    ConnectionCheck,
-    check_connection,
-    stop_using_service,
-)
+from shopguard.scoring.connection_check import ConnectionCheck, check_connection
 from shopguard.scoring.settings import ServiceSettings
 from shopguard.sharing import Configured, SharingPipeline
 from shopguard.ui.messages import error_text
@@ -108,13 +104,11 @@ class ScoringSettingsBox(QGroupBox):
         self,
         *,
         sharing: SharingPipeline,
-        paths: AppPaths,
         tasks: TaskRunner,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__("Risk scoring", parent)
         self._sharing = sharing
-        self._paths = paths
         self._tasks = tasks
         self._busy = False
         self._configured = False
@@ -214,8 +208,7 @@ class ScoringSettingsBox(QGroupBox):
         if not confirmed:
             return
         self._start("Stopping…")
-        work = functools.partial(stop_using_service, self._paths.config)
-        self._tasks.run(work, done=self._on_stopped, owner=self)
+        self._tasks.run(self._sharing.stop, done=self._on_stopped, owner=self)
 
     # --- results (GUI thread) ------------------------------------------------------------
 
@@ -428,7 +421,7 @@ class SettingsPage(QWidget):
         buttons.addStretch(1)
         stores_layout.addLayout(buttons)
 
-        self.scoring_box = ScoringSettingsBox(sharing=sharing, paths=paths, tasks=tasks)
+        self.scoring_box = ScoringSettingsBox(sharing=sharing, tasks=tasks)
         self.notifications_box = NotificationsBox(paths=paths, tasks=tasks)
 
         content = QWidget()
