@@ -24,6 +24,7 @@ from shopguard.scoring.alert_settings import (
     make_alert_settings,
     save_alert_settings,
 )
+from shopguard.scoring.service_client import ServiceRejected
 from shopguard.scoring.settings import ServiceSettings, save_settings
 from shopguard.store.repositories import outbox as outbox_repo
 from shopguard.store.repositories import stores as store_repo
@@ -241,8 +242,7 @@ def test_outbox_state_and_status_line(
         outbox_repo.mark_failed(
             session,
             [items[3].id],
-            error="The scoring service did not accept this shop's ID or secret: the secret was "
-            "replaced or mistyped.",
+            error=ServiceRejected().message,  # as the sender stores it
             retry_at=NOW + timedelta(minutes=10),
         )
     assert outbox_line(service.outbox_state()) == (

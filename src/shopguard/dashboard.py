@@ -24,6 +24,7 @@ from shopguard.scoring.alert_settings import (
     save_seen,
 )
 from shopguard.scoring.model import REASON_TITLES
+from shopguard.scoring.service_client import ServiceRejected
 from shopguard.scoring.settings import ServiceSettingsError, load_settings
 from shopguard.store.repositories import alerts as alert_repo
 from shopguard.store.repositories import dashboard as dashboard_repo
@@ -177,7 +178,7 @@ def outbox_line(state: OutboxState) -> str:
         return "Risk scoring on this computer (no scoring service set up)"
     if state.waiting == 0:
         return "All sent to the scoring service"
-    if state.failing and _refused_secret(state.last_error):
+    if state.failing and ServiceRejected.is_recorded(state.last_error):
         return (
             f"The scoring service refused this shop's secret: {state.waiting} waiting. Enter "
             "the current secret in Settings → Risk scoring"
@@ -185,11 +186,6 @@ def outbox_line(state: OutboxState) -> str:
     if state.failing:
         return f"Scoring service unreachable: {state.waiting} waiting, will retry"
     return f"{state.waiting} waiting to be sent to the scoring service"
-
-
-def _refused_secret(error: str) -> bool:
-    """The stored error is the service's 401 answer (a revoked or replaced secret)."""
-    return "did not accept this shop" in error
 
 
 class DashboardService:

@@ -56,16 +56,21 @@ class ServiceRejected(ServiceError):
     once the owner has entered the new secret.
     """
 
+    MESSAGE = (
+        "The scoring service did not accept this shop's ID or secret: the secret was "
+        "replaced or mistyped, or the shop was switched off. Ask whoever runs the "
+        "service for the current secret and enter it in Settings → Risk scoring (or "
+        "run `shopguard service set`). Until then new orders are not scored by the "
+        "network; they wait on this computer and nothing is lost."
+    )
+
     def __init__(self) -> None:
-        super().__init__(
-            "The scoring service did not accept this shop's ID or secret: the secret was "
-            "replaced or mistyped, or the shop was switched off. Ask whoever runs the "
-            "service for the current secret and enter it in Settings → Risk scoring (or "
-            "run `shopguard service set`). Until then new orders are not scored by the "
-            "network; they wait on this computer and nothing is lost.",
-            retryable=True,
-            status=401,
-        )
+        super().__init__(self.MESSAGE, retryable=True, status=401)
+
+    @classmethod
+    def is_recorded(cls, error: str) -> bool:
+        """Whether an outbox item's stored error (cut to 300 characters) is this one."""
+        return bool(error) and cls.MESSAGE.startswith(error)
 
 
 class ServiceCancelled(ServiceError):
