@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from shopguard.demo.server import DemoStore
@@ -309,7 +309,11 @@ def test_owner_outcomes_override_the_status_and_rescore_the_customer(
 def scoring_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """``shopguard-server serve --dev`` on a loopback port, with one shop."""
     with running_service(tmp_path, name="Outcomes") as server:
-        yield server.url, {"shop_id": server.shop_id, "secret": server.secret}
+        yield server.url, {
+            "shop_id": server.shop_id,
+            "secret": server.secret,
+            "database_url": server.database[1],
+        }
 
 
 def test_outcomes_reach_a_real_scoring_service_and_are_never_lost(
@@ -357,6 +361,27 @@ def test_outcomes_reach_a_real_scoring_service_and_are_never_lost(
     later = datetime.now(UTC) + timedelta(hours=1)  # past the retry back-off
     summary = SharingPipeline(sessions, paths, clock=lambda: later).push(store.id)
     assert summary.outcomes_sent == 1 and not summary.error
+    assert _service_outcome(shop["database_url"], shop["shop_id"], woo_id) == "delivered"
+
+    # Undone, the order has no outcome (it is still processing): the service is told to
+    # withdraw the report, so the mistaken one stops counting there too.
+    undone = actions.record_outcome(store.id, woo_id, None)
+    assert undone.queued and undone.view.outcome is None
+    assert _service_outcome(shop["database_url"], shop["shop_id"], woo_id) is None
+
+
+def _service_outcome(database_url: str, shop_id: str, woo_id: int) -> str | None:
+    """The outcome the scoring service holds for the order (read from its database)."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(
+                text("SELECT outcome FROM orders WHERE shop_id = :shop AND order_id = :order"),
+                {"shop": shop_id, "order": str(woo_id)},
+            ).one()
+    finally:
+        engine.dispose()
+    return row[0]
 
 
 def test_prepayment_says_so_when_the_note_went_but_the_hold_did_not(

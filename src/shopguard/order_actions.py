@@ -7,7 +7,8 @@
   at once if the service answers, else with the next sync or ``shopguard push``: an
   outcome is never lost. Without one, the embedded scorer counts it and rescores the
   customer's later orders. Changing or undoing an outcome is sent too: the service keeps
-  the newest report per order.
+  the newest report per order, and an undo that leaves no outcome is sent as
+  ``withdrawn``.
 * Actions back to WooCommerce (a Read/Write key): put on hold, a private note with the
   risk summary, ask for prepayment (a customer note WooCommerce emails, from an editable
   template, then on hold), cancel. Each is written to the event log and the order is then
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shopguard import prepayment
 from shopguard.paths import AppPaths
 from shopguard.privacy.payload import OWNER_DECIDES, build_outcome_payload, outcome_for_status
+from shopguard.scoring.model import WITHDRAWN
 from shopguard.scoring.service_client import ServiceError
 from shopguard.scoring.settings import ServiceSettingsError
 from shopguard.services import ClientFactory
@@ -212,10 +214,11 @@ class OrderActionService:
                 },
                 at=now,
             )
-            # What the service should now know: the owner's outcome, or after an undo the
-            # one the status means (the service keeps the newest report per order).
-            if service and view.outcome is not None:
-                payload = build_outcome_payload(woo_id, view.outcome, now)
+            # What the service should now know: the owner's outcome; after an undo, the one
+            # the status means, or that there is none (the service keeps the newest report
+            # per order, so a withdrawal takes the mistaken one back).
+            if service:
+                payload = build_outcome_payload(woo_id, view.outcome or WITHDRAWN, now)
                 encoded = [(woo_id, *outbox_repo.encode(payload))]
                 queued = outbox_repo.enqueue_encoded(session, store_id, "outcome", encoded) > 0
             outcome_repo.mark_changed(session, store_id, woo_id, now)

@@ -146,6 +146,27 @@ def test_outcomes_apply_to_known_orders_and_list_unknown_ones(
     assert rows == {"1": "delivered", "2": "returned"}
 
 
+def test_a_withdrawn_outcome_no_longer_counts_and_an_older_report_cannot_revive_it(
+    a: SignedClient, sessions: sessionmaker[Session]
+) -> None:
+    a.score(order(1, at=BASE), order(2, at=BASE + days(1)))
+    a.outcomes(outcome(1, "refused", BASE + days(3)))
+    assert a.outcomes(outcome(1, "withdrawn", BASE + days(4))) == {
+        "accepted": 1,
+        "unknown_orders": [],
+    }
+    a.outcomes(outcome(1, "refused", BASE + days(3.5)))  # a late copy of the old report
+    [later] = a.score(order(3, at=BASE + days(10)))
+    assert not [r for r in later["reasons"] if r["code"] == "own_history"]
+    with sessions() as session:
+        assert session.scalars(select(Order.outcome).where(Order.order_id == "1")).one() is None
+    a.outcomes(outcome(1, "delivered", BASE + days(5)))  # a newer report counts again
+    with sessions() as session:
+        assert session.scalars(select(Order.outcome).where(Order.order_id == "1")).one() == (
+            "delivered"
+        )
+
+
 def test_city_that_looks_personal_is_not_kept(
     a: SignedClient, sessions: sessionmaker[Session]
 ) -> None:

@@ -83,7 +83,7 @@ def test_town_counts_stay_exact_across_rebuilds_and_every_kind_of_change(
     towns = ["Patra", "Volos", "Athens", " ATHENS "]
     moments = [BASE + timedelta(hours=h) for h in range(0, 24 * 30, 17)]
     moments += [BASE + days(d) for d in range(31)]  # midnights: the day boundaries
-    kinds = ["delivered", "refused", "returned", "failed", "cancelled"]
+    kinds = ["delivered", "refused", "returned", "failed", "cancelled", "withdrawn"]
 
     def outcomes_round(shop: SignedClient, ids: range) -> None:
         shop.outcomes(
@@ -107,8 +107,8 @@ def test_town_counts_stay_exact_across_rebuilds_and_every_kind_of_change(
         assert session.scalars(select(PlaceStat)).first() is not None
     _check_against_brute_force(sessions, moments)  # from the rebuilt statistics alone
 
-    # Changes after the rebuild: newer outcomes override older ones, towns change on a
-    # re-send, a subject is erased, a record is disputed, another removed.
+    # Changes after the rebuild: newer outcomes override (or withdraw) older ones, towns
+    # change on a re-send, a subject is erased, a record is disputed, another removed.
     outcomes_round(a, range(1, 21))
     outcomes_round(b, range(25, 41))
     a.score(*(order(i, f"a{i}", at=BASE, city=rng.choice(towns)) for i in range(5, 15)))

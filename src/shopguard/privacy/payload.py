@@ -23,6 +23,7 @@ from shopguard.privacy.normalize import (
     normalize_name,
     normalize_phone,
 )
+from shopguard.scoring.model import WITHDRAWN
 from shopguard.store.records import OrderRecord
 
 _Moment = TypeVar("_Moment", datetime, float)
@@ -96,8 +97,8 @@ def build_order_payload(
 
 
 def build_outcome_payload(order_id: int, outcome: str, at: datetime) -> dict[str, Any]:
-    """A delivery outcome for one order."""
-    if outcome not in OUTCOMES:
+    """A delivery outcome for one order (``withdrawn``: the shop takes its report back)."""
+    if outcome not in OUTCOMES and outcome != WITHDRAWN:
         raise ValueError(f"Unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}.")
     return {"order_id": str(order_id), "outcome": outcome, "at": iso_utc(at)}
 

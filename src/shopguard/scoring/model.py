@@ -43,6 +43,8 @@ MODEL_VERSION = "sg-2"
 Band = Literal["low", "medium", "high", "unknown"]
 STRONG_KINDS = ("email", "phone", "address")
 FAILED_OUTCOMES = ("failed", "refused", "returned")
+# An outcome report that takes back the shop's earlier one: the order has no outcome again.
+WITHDRAWN = "withdrawn"
 UNKNOWN_METHOD = "other"  # what the desktop app sends for a code it would not pass on
 STALE_WEIGHT = 0.5  # outcomes more than a year before the order count half
 PLACE_PRIOR_STRENGTH = 20.0

@@ -29,6 +29,7 @@ from pydantic_core import core_schema
 
 OUTCOMES = ("delivered", "failed", "refused", "returned", "cancelled")
 OutcomeName = Literal["delivered", "failed", "refused", "returned", "cancelled"]
+OutcomeReport = Literal["delivered", "failed", "refused", "returned", "cancelled", "withdrawn"]
 Band = Literal["low", "medium", "high", "unknown"]
 
 # The most any server lets a batch hold (``max_batch`` is at most this); a running server's
@@ -206,10 +207,12 @@ class ScoreBatchCreate(_Strict):
 
 
 class OutcomeCreate(_Strict):
-    """A delivery outcome of an order the shop sent before."""
+    """A delivery outcome of an order the shop sent before, or ``withdrawn``: the shop takes
+    back its earlier report (the order has no outcome again). The newest report per order
+    wins; an older one arriving later changes nothing."""
 
     order_id: OrderId
-    outcome: OutcomeName
+    outcome: OutcomeReport
     at: Moment
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
+from shopguard.scoring.model import WITHDRAWN
 from shopguard.server.models import Order, OrderIdentifier
 from shopguard.server.repos import joined, one_of, time_encoder
 
@@ -353,9 +354,10 @@ def discard_order(session: Session, order: Order) -> None:
 
 
 def set_outcome(order: Order, outcome: str, at: datetime) -> None:
-    """Record a delivery outcome; an older report never overrides a newer one."""
+    """Record a delivery outcome (``withdrawn``: none again); an older report never
+    overrides a newer one, so the time of a withdrawal is kept."""
     if order.outcome_at is None or at >= order.outcome_at:
-        order.outcome = outcome
+        order.outcome = None if outcome == WITHDRAWN else outcome
         order.outcome_at = at
 
 
