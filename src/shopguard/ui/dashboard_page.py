@@ -8,7 +8,10 @@ draw says so in a sentence instead of showing empty axes.
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from PySide6.QtCharts import (
     QAbstractBarSeries,
@@ -21,7 +24,7 @@ from PySide6.QtCharts import (
     QStackedBarSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QMargins, Qt, Signal
+from PySide6.QtCore import QMargins, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -58,6 +61,7 @@ BAND_SERIES = (
 RATE_COLOUR = FILLS["high"]
 REASON_COLOUR = "#0072B2"  # Okabe-Ito blue: not a band colour, so it reads as "a count"
 REASON_CHARS = 64
+STEP_MS = 1  # between drawing one chart and the next
 CARD_STYLE = """
 QFrame#dashboardCard { background: white; border: 1px solid #d9dde3; border-radius: 8px; }
 QLabel#cardTitle { font-size: 11pt; font-weight: 600; color: #1d2229; }
@@ -79,11 +83,36 @@ EMPTY_REASONS = (
 )
 
 
+@dataclass(frozen=True)
+class BarLayout:
+    """What a card's bar chart is made of, built once: the series (bars stacked, side by
+    side, or horizontal), its bar sets (name, fill, outline) and where the axes go."""
+
+    series: type[QAbstractBarSeries]
+    sets: tuple[tuple[str, str, str], ...]
+    category_side: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignBottom
+    value_side: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft
+    value_title: str = ""
+    value_format: str = "%d"
+    bar_labels: str = ""  # e.g. "@value%": each bar labelled with its value ("": none)
+    legend: bool = False
+
+
 class ChartCard(QFrame):
-    """A titled card showing a chart, or a sentence when there is nothing to draw."""
+    """A titled card showing a bar chart, or a sentence when there is nothing to draw.
+
+    The chart's series, bar sets and axes are made once and updated in place: rebuilding
+    them on every refresh left their graphics items behind in the scene, so each refresh
+    drew more slowly than the one before.
+    """
 
     def __init__(
-        self, title: str, empty_text: str, note: str = "", parent: QWidget | None = None
+        self,
+        title: str,
+        empty_text: str,
+        layout_of: BarLayout,
+        note: str = "",
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("dashboardCard")
@@ -94,6 +123,38 @@ class ChartCard(QFrame):
         self.chart.setBackgroundVisible(False)
         self.chart.setMargins(QMargins(0, 4, 0, 0))
         self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        self.chart.legend().setVisible(layout_of.legend)
+        self._reach = 0.0  # the value axis's reach, as last asked for
+        self.series = layout_of.series()
+        self.bar_sets: list[QBarSet] = []
+        for name, fill, outline in layout_of.sets:
+            bar_set = QBarSet(name)
+            _paint(bar_set, fill, outline)
+            self.series.append(bar_set)
+            self.bar_sets.append(bar_set)
+        if layout_of.bar_labels:
+            self.series.setLabelsVisible(True)
+            self.series.setLabelsFormat(layout_of.bar_labels)
+            self.series.setLabelsPrecision(3)
+            if isinstance(self.series, QHorizontalBarSeries):
+                self.series.setLabelsPosition(QAbstractBarSeries.LabelsPosition.LabelsOutsideEnd)
+        self.chart.addSeries(self.series)
+        self.category_axis = QBarCategoryAxis()
+        small = QFont(self.category_axis.labelsFont())
+        small.setPointSizeF(8.0)
+        if layout_of.category_side == Qt.AlignmentFlag.AlignBottom:
+            self.category_axis.setLabelsFont(small)
+        self.chart.addAxis(self.category_axis, layout_of.category_side)
+        self.series.attachAxis(self.category_axis)
+        self.value_axis = QValueAxis()
+        self.value_axis.setTitleText(layout_of.value_title)
+        self.value_axis.setLabelFormat(layout_of.value_format)
+        plain = QFont(self.value_axis.titleFont())
+        plain.setBold(False)
+        self.value_axis.setTitleFont(plain)
+        self.chart.addAxis(self.value_axis, layout_of.value_side)
+        self.series.attachAxis(self.value_axis)
+
         self.view = QChartView(self.chart)
         self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.view.setMinimumHeight(220)
@@ -122,22 +183,45 @@ class ChartCard(QFrame):
 
     def show_empty(self) -> None:
         """Nothing to draw: the sentence instead of empty axes."""
-        self._clear()
         self.empty_label.setText(self._empty_text)
-        self.note_label.hide()
-        self.stack.setCurrentWidget(self.empty_label)
+        self._show(self.empty_label, note=False)
 
-    def reset_chart(self) -> QChart:
-        """An empty chart to fill in (series and axes removed); shows it."""
-        self._clear()
-        self.stack.setCurrentWidget(self.view)
-        self.note_label.setVisible(bool(self.note_label.text()))
-        return self.chart
+    def show_bars(
+        self,
+        values: Sequence[Sequence[float]],
+        categories: list[str],
+        top: float,
+        category_title: str = "",
+    ) -> None:
+        """Show these values (one sequence per bar set) over these categories, the value
+        axis reaching a little above ``top``. Only what changed is touched."""
+        for bar_set, numbers in zip(self.bar_sets, values, strict=True):
+            _set_values(bar_set, numbers)
+        axis = self.category_axis
+        if axis.categories() != categories:
+            axis.setCategories(categories)
+        if axis.titleText() != category_title:
+            axis.setTitleText(category_title)
+        # Twelve labels do not fit side by side under twelve narrow bars; upright they do.
+        upright = not isinstance(self.series, QHorizontalBarSeries) and any(
+            len(c) > 3 for c in categories
+        )
+        if axis.labelsAngle() != (angle := -90 if upright else 0):
+            axis.setLabelsAngle(angle)
+        reach = max(1.0, top * 1.15)
+        if reach != self._reach:  # a new range lays the whole chart out again
+            self._reach = reach
+            self.value_axis.setRange(0, reach)
+            self.value_axis.applyNiceNumbers()
+        self._show(self.view, note=True)
 
-    def _clear(self) -> None:
-        self.chart.removeAllSeries()
-        for axis in self.chart.axes():
-            self.chart.removeAxis(axis)
+    def _show(self, widget: QWidget, *, note: bool) -> None:
+        """Show the chart or the sentence. Each call, even for the page already shown, lays
+        the window out again: only a change is made."""
+        if self.stack.currentWidget() is not widget:
+            self.stack.setCurrentWidget(widget)
+        if self.note_label.isVisibleTo(self) != (shown := note and bool(self.note_label.text())):
+            self.note_label.setVisible(shown)
 
 
 class OutboxCard(QFrame):
@@ -222,6 +306,7 @@ class DashboardPage(QWidget):
         self._loading = False
         self._again = False
         self.data: DashboardData | None = None
+        self._steps: list[Callable[[], None]] = []
         self.setStyleSheet(CARD_STYLE)
 
         heading = QLabel("Dashboard")
@@ -229,14 +314,47 @@ class DashboardPage(QWidget):
         self.updated_label = QLabel("Loading…")
         self.updated_label.setObjectName("subtle")
         self.error_label = MessageLabel()
-        self.weeks_card = ChartCard("Orders by risk, per week (last 12 weeks)", EMPTY_WEEKS)
+        self.weeks_card = ChartCard(
+            "Orders by risk, per week (last 12 weeks)",
+            EMPTY_WEEKS,
+            BarLayout(
+                QStackedBarSeries,
+                tuple((name, FILLS[band], OUTLINES[band]) for band, name in BAND_SERIES),
+                value_title="Orders",
+                legend=True,
+            ),
+        )
         self.rate_card = ChartCard(
             "Failed, refused or returned deliveries, per month (last 12 months)",
             EMPTY_RATE,
+            BarLayout(
+                QBarSeries,
+                (
+                    (
+                        "Failed, refused or returned (% of orders with a known outcome)",
+                        RATE_COLOUR,
+                        OUTLINES["high"],
+                    ),
+                ),
+                value_title="% of known outcomes",
+                value_format="%d%%",
+                bar_labels="@value%",
+            ),
             note="Share of the month's orders whose delivery outcome is known (cancelled orders "
             "left out). A month with no known outcome shows 0%.",
         )
-        self.reasons_card = ChartCard("Top risk reasons (orders, last 90 days)", EMPTY_REASONS)
+        self.reasons_card = ChartCard(
+            "Top risk reasons (orders, last 90 days)",
+            EMPTY_REASONS,
+            BarLayout(
+                QHorizontalBarSeries,
+                (("Orders", REASON_COLOUR, "#00507d"),),
+                category_side=Qt.AlignmentFlag.AlignLeft,
+                value_side=Qt.AlignmentFlag.AlignBottom,
+                value_title="Orders",
+                bar_labels="@value",
+            ),
+        )
         self.outbox_card = OutboxCard()
 
         top = QHBoxLayout()
@@ -271,17 +389,31 @@ class DashboardPage(QWidget):
         self._tasks.run(self._service.snapshot, done=self._on_snapshot_loaded, owner=self)
 
     def show_data(self, data: DashboardData) -> None:
-        """Draw the four cards."""
+        """Draw the four cards: the outbox at once, then one chart per turn of the event
+        loop, and ``refreshed`` after the last. A chart shown for the first time lays itself
+        out for 10 ms or more; three in one go held the window up for 30 ms or more."""
         self.data = data
         self.error_label.clear_message()
         self.updated_label.setText(f"Updated {data.generated_at.astimezone():%H:%M}")
-        self._draw_weeks(data.weeks)
-        if data.has_outcomes:
-            self._draw_rates(data.months)
-        else:
-            self.rate_card.show_empty()
-        self._draw_reasons(data.reasons)
         self.outbox_card.show_state(data.outbox)
+        self._steps = [
+            functools.partial(self._draw_weeks, data.weeks),
+            functools.partial(self._draw_rates, data.months)
+            if data.has_outcomes
+            else self.rate_card.show_empty,
+            functools.partial(self._draw_reasons, data.reasons),
+        ]
+        self._next_step()
+
+    def _next_step(self) -> None:
+        if not self._steps:
+            return
+        self._steps.pop(0)()
+        if self._steps:
+            # A timer, not a queued call: the card just drawn is painted first.
+            QTimer.singleShot(STEP_MS, self, self._next_step)
+        else:
+            self._drawn()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -293,79 +425,50 @@ class DashboardPage(QWidget):
         if not any(w.total for w in weeks):
             self.weeks_card.show_empty()
             return
-        chart = self.weeks_card.reset_chart()
-        series = QStackedBarSeries()
-        for band, name in BAND_SERIES:
-            bar_set = QBarSet(name)
-            bar_set.append([float(w.counts.get(band, 0)) for w in weeks])
-            _paint(bar_set, FILLS[band], OUTLINES[band])
-            series.append(bar_set)
-        chart.addSeries(series)
-        _category_axis(chart, series, [w.label for w in weeks], "Week starting Monday (day/month)")
-        top = max(w.total for w in weeks)
-        _value_axis(chart, series, "Orders", top, Qt.AlignmentFlag.AlignLeft)
-        chart.legend().setVisible(True)
+        self.weeks_card.show_bars(
+            [[float(w.counts.get(band, 0)) for w in weeks] for band, _name in BAND_SERIES],
+            [w.label for w in weeks],
+            max(w.total for w in weeks),
+            "Week starting Monday (day/month)",
+        )
 
     def _draw_rates(self, months: list[MonthOutcomes]) -> None:
-        chart = self.rate_card.reset_chart()
-        series = QBarSeries()
-        bar_set = QBarSet("Failed, refused or returned (% of orders with a known outcome)")
-        bar_set.append([m.rate or 0.0 for m in months])
-        _paint(bar_set, RATE_COLOUR, OUTLINES["high"])
-        series.append(bar_set)
-        series.setLabelsVisible(True)
-        series.setLabelsFormat("@value%")
-        series.setLabelsPrecision(3)
-        chart.addSeries(series)
         # Twelve consecutive months have twelve different names: the year goes in the title.
         span = f"{_long(months[0])} to {_long(months[-1])}"
-        _category_axis(
-            chart, series, [m.label[:3] for m in months], f"Month the order was placed ({span})"
+        self.rate_card.show_bars(
+            [[m.rate or 0.0 for m in months]],
+            [m.label[:3] for m in months],
+            max(10.0, max((m.rate or 0.0) for m in months)),  # whole percents on the axis
+            f"Month the order was placed ({span})",
         )
-        top = max(10.0, max((m.rate or 0.0) for m in months))  # whole percents on the axis
-        axis = _value_axis(chart, series, "% of known outcomes", top, Qt.AlignmentFlag.AlignLeft)
-        axis.setLabelFormat("%d%%")
-        chart.legend().setVisible(False)
 
     def _draw_reasons(self, reasons: list[ReasonCount]) -> None:
         if not reasons:
             self.reasons_card.show_empty()
             return
-        chart = self.reasons_card.reset_chart()
         shown = list(reversed(reasons))  # horizontal bars draw bottom-up: biggest on top
-        series = QHorizontalBarSeries()
-        bar_set = QBarSet("Orders")
-        bar_set.append([float(r.orders) for r in shown])
         labels: list[str] = []
         for reason in shown:  # categories must differ: two wordings may shorten alike
             label = _shorten(reason.text)
             labels.append(label if label not in labels else f"{label} ({reason.code})")
-        _paint(bar_set, REASON_COLOUR, "#00507d")
-        series.append(bar_set)
-        series.setLabelsVisible(True)
-        series.setLabelsFormat("@value")
-        series.setLabelsPosition(QAbstractBarSeries.LabelsPosition.LabelsOutsideEnd)
-        chart.addSeries(series)
-        axis_y = QBarCategoryAxis()
-        axis_y.append(labels)
-        chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(axis_y)
-        _value_axis(
-            chart, series, "Orders", max(r.orders for r in reasons), Qt.AlignmentFlag.AlignBottom
+        self.reasons_card.show_bars(
+            [[float(r.orders) for r in shown]], labels, max(r.orders for r in reasons)
         )
-        chart.legend().setVisible(False)
 
     # --- results ----------------------------------------------------------------------------
 
     def _on_snapshot_loaded(self, data: DashboardData | None, error: BaseException | None) -> None:
-        self._loading = False
         if error is not None or data is None:
             self.error_label.show_message(
                 "The dashboard could not be loaded: " + error_text(error or RuntimeError()),
                 "error",
             )
+            self._drawn()
         else:
-            self.show_data(data)
+            self.show_data(data)  # still loading (not to be refreshed) until drawn
+
+    def _drawn(self) -> None:
+        self._loading = False
         self.refreshed.emit()
         if self._again:
             self._again = False
@@ -379,41 +482,15 @@ def _paint(bar_set: QBarSet, fill: str, outline: str) -> None:
     bar_set.setLabelColor(QColor("#1d2229"))
 
 
-def _category_axis(
-    chart: QChart, series: QBarSeries | QStackedBarSeries, labels: list[str], title: str
-) -> QBarCategoryAxis:
-    axis = QBarCategoryAxis()
-    axis.append(labels)
-    axis.setTitleText(title)
-    font = QFont(axis.labelsFont())
-    font.setPointSizeF(8.0)
-    axis.setLabelsFont(font)
-    # Twelve labels do not fit side by side under twelve narrow bars; upright they do.
-    if max(len(label) for label in labels) > 3:
-        axis.setLabelsAngle(-90)
-    chart.addAxis(axis, Qt.AlignmentFlag.AlignBottom)
-    series.attachAxis(axis)
-    return axis
-
-
-def _value_axis(
-    chart: QChart,
-    series: QBarSeries | QStackedBarSeries | QHorizontalBarSeries,
-    title: str,
-    top: float,
-    where: Qt.AlignmentFlag,
-) -> QValueAxis:
-    axis = QValueAxis()
-    axis.setTitleText(title)
-    axis.setRange(0, max(1.0, top * 1.15))
-    axis.setLabelFormat("%d")
-    axis.applyNiceNumbers()
-    font = QFont(axis.titleFont())
-    font.setBold(False)
-    axis.setTitleFont(font)
-    chart.addAxis(axis, where)
-    series.attachAxis(axis)
-    return axis
+def _set_values(bar_set: QBarSet, values: Sequence[float]) -> None:
+    """Give the bar set these values: in place when their number is the same."""
+    if bar_set.count() == len(values):
+        for index, value in enumerate(values):
+            if bar_set.at(index) != value:
+                bar_set.replace(index, value)
+    else:
+        bar_set.remove(0, bar_set.count())
+        bar_set.append(list(values))
 
 
 def _long(month: MonthOutcomes) -> str:
