@@ -4,6 +4,7 @@ loopback (real HTTP), a real SQLite profile and a real ``shopguard-server``."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,10 +24,15 @@ from shopguard.order_actions import (
 from shopguard.paths import AppPaths
 from shopguard.prepayment import DEFAULT_PREPAYMENT_TEMPLATE, render_message
 from shopguard.scoring.settings import ENV_SECRET
-from shopguard.services import ClientOptions, StoreService, default_client_factory
+from shopguard.services import (
+    ClientOptions,
+    OrderQueryService,
+    StoreService,
+    default_client_factory,
+)
 from shopguard.sharing import SharingPipeline
 from shopguard.store.models import Event, OutboxItem
-from shopguard.store.records import StoreRecord
+from shopguard.store.records import OrderRecord, StoreRecord
 from shopguard.store.repositories import orders as order_repo
 from shopguard.store.repositories import outcomes as outcome_repo
 from shopguard.store.repositories import scores as score_repo
@@ -309,11 +315,14 @@ def test_owner_outcomes_override_the_status_and_rescore_the_customer(
 def scoring_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """``shopguard-server serve --dev`` on a loopback port, with one shop."""
     with running_service(tmp_path, name="Outcomes") as server:
-        yield server.url, {
-            "shop_id": server.shop_id,
-            "secret": server.secret,
-            "database_url": server.database[1],
-        }
+        yield (
+            server.url,
+            {
+                "shop_id": server.shop_id,
+                "secret": server.secret,
+                "database_url": server.database[1],
+            },
+        )
 
 
 def test_outcomes_reach_a_real_scoring_service_and_are_never_lost(
@@ -446,3 +455,51 @@ def test_an_action_queues_the_changed_order_for_the_scoring_service(
         ("outcome", "cancelled"),
     ]
     assert SharingPipeline(sessions, paths).push(store.id).outcomes_sent == 1
+
+
+def test_an_edit_that_changes_nothing_sent_keeps_the_network_score_fresh(
+    demo: DemoStore,
+    sessions: sessionmaker[Session],
+    paths: AppPaths,
+    scoring_server: tuple[str, dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An edit of a field ShopGuard does not send moves the order's modification date, so
+    the next sync reads it as changed; what is sent is the same, so its score still holds.
+    It was once shown as stale for good: nothing new was queued to rescore it."""
+    url, shop = scoring_server
+    monkeypatch.setenv(ENV_SECRET, shop["secret"])
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    pipeline = SharingPipeline(sessions, paths)
+    pipeline.configure(url, shop["shop_id"], shop["secret"])
+    store = _sync(demo, sessions, paths, demo.credentials)
+    assert pipeline.push(store.id).error == ""
+    actions = _service(sessions, paths, demo.credentials)
+    woo_id = _an_order(demo, sessions, store.id, "processing")
+    other = next(
+        o.woo_id
+        for o in _stored(sessions, store.id)
+        if o.status == "processing" and o.woo_id != woo_id
+    )
+    queries = OrderQueryService(sessions)
+    [before] = queries.risk_rows(store.id, [woo_id])
+    assert before.score is not None and not before.stale
+
+    time.sleep(1.1)  # WooCommerce's dates have whole seconds
+    demo.touch_orders_by_id([woo_id], keep_status=True)  # modified later, same payload
+    _sync(demo, sessions, paths, demo.credentials)
+    actions.put_on_hold(store.id, other)  # read back: its status is sent, so it changed
+
+    [noted, held] = queries.risk_rows(store.id, [woo_id, other])
+    assert noted.order.date_modified_gmt > before.order.date_modified_gmt
+    assert not noted.stale and noted.score is not None
+    assert (noted.score.score, noted.score.band) == (before.score.score, before.score.band)
+    assert held.stale and held.waiting  # rescored once the new payload is sent
+    assert pipeline.push(store.id).error == ""
+    [held] = queries.risk_rows(store.id, [other])
+    assert not held.stale
+
+
+def _stored(sessions: sessionmaker[Session], store_id: int) -> list[OrderRecord]:
+    with sessions() as session:
+        return order_repo.list_orders(session, store_id, limit=None)

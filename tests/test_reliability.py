@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -186,6 +187,8 @@ def _assert_all_delivered_once(app: App, server: Server) -> None:
     assert {s.scored_by for s in scores.values()} == {"network"}  # type: ignore[attr-defined]
     for woo_id in list(scores)[:30]:  # one score each: no answer was stored twice or garbled
         assert len(app.queries.score_history(app.store_id(), woo_id)) == 1
+    stale = [r.order.woo_id for r in app.queries.risk_rows(app.store_id(), app.ids()) if r.stale]
+    assert stale == []  # every score is for the order as it is now
 
 
 def test_service_down_then_back_loses_nothing(app: App, proxy: FaultProxy, server: Server) -> None:
@@ -199,6 +202,24 @@ def test_service_down_then_back_loses_nothing(app: App, proxy: FaultProxy, serve
     line = app.sync()  # catches up: queues what the offline sync could not, sends it
     assert line.startswith(f"Scoring service: {ORDERS} orders"), line
     _assert_all_delivered_once(app, server)
+
+
+def test_orders_edited_while_offline_are_not_left_stale_after_the_catch_up(
+    app: App, proxy: FaultProxy, server: Server
+) -> None:
+    assert app.sync().startswith(f"Scoring service: {ORDERS} orders")
+    edited = app.ids()[:5]
+    time.sleep(1.1)  # WooCommerce's dates have whole seconds
+    app.store.touch_orders_by_id(edited, keep_status=True)  # nothing sent changes
+    proxy.set(Fault.DOWN)
+    assert app.sync().startswith("Scoring service not used this time")
+    rows = app.queries.risk_rows(app.store_id(), edited)
+    assert all(r.stale and not r.waiting for r in rows)  # changed, and not known to be same
+    proxy.set(Fault.PASS)
+    app.later()
+    app.sync()  # the catch-up finds the same payloads: the scores hold
+    assert not [r for r in app.queries.risk_rows(app.store_id(), edited) if r.stale]
+    assert app.pending() == []
 
 
 def test_outage_during_push_keeps_everything_queued_until_the_service_is_back(

@@ -34,6 +34,7 @@ from shopguard.store.records import OrderRecord
 from shopguard.store.repositories import orders as order_repo
 from shopguard.store.repositories import outbox as outbox_repo
 from shopguard.store.repositories import outcomes as outcome_repo
+from shopguard.store.repositories import scores as score_repo
 
 CHUNK = 2_000  # orders per read, per worker task and per outbox transaction
 PARALLEL_MIN = 10_000  # below this, worker start-up costs more than it saves
@@ -135,8 +136,12 @@ def backfill_store(
     queued = 0
     for chunk in _encoded(jobs, sessions, count):
         with sessions.begin() as session:
-            queued += outbox_repo.enqueue_encoded(session, store_id, "order", chunk.orders)
+            fresh = outbox_repo.enqueue_encoded(session, store_id, "order", chunk.orders)
             outbox_repo.enqueue_encoded(session, store_id, "outcome", chunk.outcomes)
+            if fresh < len(chunk.orders):  # payloads already sent: their scores hold
+                ids = [item[0] for item in chunk.orders]
+                score_repo.confirm_unchanged(session, store_id, ids)
+            queued += fresh
     return queued
 
 

@@ -45,6 +45,7 @@ from shopguard.scoring.settings import (
 from shopguard.store.records import OrderRecord
 from shopguard.store.repositories import events as event_repo
 from shopguard.store.repositories import outbox as outbox_repo
+from shopguard.store.repositories import scores as score_repo
 from shopguard.store.repositories import stores as store_repo
 
 log = logging.getLogger(__name__)
@@ -296,6 +297,8 @@ def enqueue_orders(
     chunk = encode_records(records, salt, default_country, cutoff, owner=owner)
     queued = outbox_repo.enqueue_encoded(session, store_id, "order", chunk.orders)
     outbox_repo.enqueue_encoded(session, store_id, "outcome", chunk.outcomes)
+    if queued < len(chunk.orders):  # some sent the same payload again: their scores hold
+        score_repo.confirm_unchanged(session, store_id, [item[0] for item in chunk.orders])
     return queued
 
 

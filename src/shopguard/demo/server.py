@@ -242,9 +242,10 @@ class DemoStore:
         """Modify ``n`` random orders (not trashed) now; some change status. Their ids."""
         return self._shop.touch_random(n)
 
-    def touch_orders_by_id(self, ids: Iterable[int]) -> None:
-        """Modify these orders now (``KeyError`` for an unknown id)."""
-        self._shop.touch(list(ids))
+    def touch_orders_by_id(self, ids: Iterable[int], *, keep_status: bool = False) -> None:
+        """Modify these orders now (``KeyError`` for an unknown id); ``keep_status``: only
+        their modification date moves."""
+        self._shop.touch(list(ids), keep_status=keep_status)
 
     def add_orders(self, n: int) -> list[int]:
         """``n`` new orders created now, with new ids."""

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from shopguard.store import bulk
-from shopguard.store.models import OrderScore, OrderScoreHistory
+from shopguard.store.models import Order, OrderScore, OrderScoreHistory, OutboxItem
 
 ScoredBy = Literal["network", "local"]
 _SCORES = OrderScore.metadata.tables["order_scores"]
@@ -89,6 +89,43 @@ def write_scores(session: Session, store_id: int, scores: Iterable[ScoreRecord])
     bulk.insert_rows(session, _SCORES, rows, conflict=("store_id", "order_woo_id"))
     bulk.insert_rows(session, _HISTORY, changed)
     return ScoreWrite(len(rows), len(changed))
+
+
+def confirm_unchanged(session: Session, store_id: int, woo_ids: Sequence[int]) -> int:
+    """Keep the network scores of orders that changed in the shop but not in what is sent
+    (a private note moves WooCommerce's modification date, say): the payload the service
+    scored is still the order's, so the score holds and is dated to the order's sync, so
+    it is not shown as stale. An order with a payload waiting in the outbox is left alone.
+
+    Call after queueing the orders' payloads. Returns how many scores were confirmed.
+    """
+    synced = (
+        select(Order.synced_at)
+        .where(Order.store_id == OrderScore.store_id, Order.woo_id == OrderScore.order_woo_id)
+        .scalar_subquery()
+    )
+    waiting = exists().where(
+        OutboxItem.store_id == OrderScore.store_id,
+        OutboxItem.order_woo_id == OrderScore.order_woo_id,
+        OutboxItem.kind == "order",
+        OutboxItem.sent_at.is_(None),
+    )
+    confirmed = 0
+    for start in range(0, len(woo_ids), _CHUNK):
+        result = session.execute(
+            update(OrderScore)
+            .where(
+                OrderScore.store_id == store_id,
+                OrderScore.order_woo_id.in_(list(woo_ids[start : start + _CHUNK])),
+                OrderScore.scored_by == "network",
+                OrderScore.scored_at < synced,
+                ~waiting,
+            )
+            .values(scored_at=synced)
+            .execution_options(synchronize_session=False)
+        )
+        confirmed += result.rowcount or 0
+    return confirmed
 
 
 def _json(reasons: list[dict[str, Any]]) -> str:
