@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shopguard.scoring import signing
+from shopguard.scoring.model import WITHDRAWN
 from shopguard.server.auth import SIGNATURE_HEADERS
 from shopguard.server.main import create_app
 from shopguard.server.schemas import DIGEST_PATTERN, MOMENT_PATTERN, OUTCOMES, TOTAL_PATTERN
@@ -143,7 +144,7 @@ def test_openapi_states_the_rules_the_server_enforces(spec: dict[str, Any]) -> N
         "/SubjectIdentifiersCreate"
     )
     outcome = schemas["OutcomeCreate"]["properties"]["outcome"]
-    assert outcome["enum"] == list(OUTCOMES)
+    assert outcome["enum"] == [*OUTCOMES, WITHDRAWN]
     key = next(
         p
         for p in spec["paths"]["/v1/orders/score"]["post"]["parameters"]

@@ -13,9 +13,9 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import CursorResult, exists, select, update
 from sqlalchemy.orm import Session
 
 from shopguard.store import bulk
@@ -112,7 +112,7 @@ def confirm_unchanged(session: Session, store_id: int, woo_ids: Sequence[int]) -
     )
     confirmed = 0
     for start in range(0, len(woo_ids), _CHUNK):
-        result = session.execute(
+        result = session.execute(  # an UPDATE's result is a cursor's: it has a row count
             update(OrderScore)
             .where(
                 OrderScore.store_id == store_id,
@@ -124,7 +124,7 @@ def confirm_unchanged(session: Session, store_id: int, woo_ids: Sequence[int]) -
             .values(scored_at=synced)
             .execution_options(synchronize_session=False)
         )
-        confirmed += result.rowcount or 0
+        confirmed += cast("CursorResult[Any]", result).rowcount or 0
     return confirmed
 
 
