@@ -31,6 +31,7 @@ from shopguard.ui.dashboard_page import (
     EMPTY_WEEKS,
     ChartCard,
     DashboardPage,
+    all_delivered_text,
 )
 from shopguard.ui.risk_badge import FILLS
 from tests.helpers.factories import make_order
@@ -250,3 +251,30 @@ def test_refreshes_update_the_charts_in_place_and_leave_nothing_behind(
         page.refresh()
     assert _values(page.weeks_card)["High"][-1] == 3
     assert page.weeks_card.chart.series() == [series]
+
+
+def test_a_year_of_deliveries_only_says_so_instead_of_drawing_empty_bars(
+    qtbot: QtBot, page: DashboardPage, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        store = store_repo.get_or_create_store(session, url="https://shop.example").id
+        upsert_orders(
+            session,
+            store,
+            [
+                make_order(i, status="completed", date_created_gmt=NOW - timedelta(days=i))
+                for i in (3, 40, 100)
+            ],
+        )
+    _load(qtbot, page)
+    assert not page.rate_card.showing_chart
+    assert (
+        page.rate_card.empty_label.text()
+        == all_delivered_text(3)
+        == (
+            "No failed, refused or returned deliveries in the last 12 months: all 3 parcels "
+            "with a known outcome were delivered."
+        )
+    )
+    assert page.weeks_card.showing_chart
+    assert all_delivered_text(1).endswith("the one parcel with a known outcome was delivered.")

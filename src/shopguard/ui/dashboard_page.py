@@ -78,6 +78,18 @@ EMPTY_RATE = (
     "No delivery outcomes in the last 12 months yet. Orders count here once they are "
     "completed, refused or returned, or you report what happened to them."
 )
+
+
+def all_delivered_text(known: int) -> str:
+    """The rate card's sentence when every known outcome was a delivery."""
+    which = "the one parcel" if known == 1 else f"all {known:,} parcels"
+    verb = "was" if known == 1 else "were"
+    return (
+        "No failed, refused or returned deliveries in the last 12 months: "
+        f"{which} with a known outcome {verb} delivered."
+    )
+
+
 EMPTY_REASONS = (
     "No risk reasons in the last 90 days yet. They appear here once recent orders are scored."
 )
@@ -181,9 +193,9 @@ class ChartCard(QFrame):
         """True when the chart is shown (False: the empty-state sentence)."""
         return self.stack.currentWidget() is self.view
 
-    def show_empty(self) -> None:
-        """Nothing to draw: the sentence instead of empty axes."""
-        self.empty_label.setText(self._empty_text)
+    def show_empty(self, text: str = "") -> None:
+        """Nothing to draw: a sentence (the card's own unless given) instead of empty axes."""
+        self.empty_label.setText(text or self._empty_text)
         self._show(self.empty_label, note=False)
 
     def show_bars(
@@ -398,9 +410,7 @@ class DashboardPage(QWidget):
         self.outbox_card.show_state(data.outbox)
         self._steps = [
             functools.partial(self._draw_weeks, data.weeks),
-            functools.partial(self._draw_rates, data.months)
-            if data.has_outcomes
-            else self.rate_card.show_empty,
+            functools.partial(self._draw_rates, data.months),
             functools.partial(self._draw_reasons, data.reasons),
         ]
         self._next_step()
@@ -433,6 +443,13 @@ class DashboardPage(QWidget):
         )
 
     def _draw_rates(self, months: list[MonthOutcomes]) -> None:
+        known = sum(m.known for m in months)
+        if not known:
+            self.rate_card.show_empty()
+            return
+        if not any(m.bad for m in months):  # twelve bars of height 0 look like a fault
+            self.rate_card.show_empty(all_delivered_text(known))
+            return
         # Twelve consecutive months have twelve different names: the year goes in the title.
         span = f"{_long(months[0])} to {_long(months[-1])}"
         self.rate_card.show_bars(
