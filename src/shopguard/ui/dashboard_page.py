@@ -337,7 +337,7 @@ class DashboardPage(QWidget):
             ),
         )
         self.rate_card = ChartCard(
-            "Failed, refused or returned deliveries, per month (last 12 months)",
+            "Failed, refused or returned, per month (last 12 months)",
             EMPTY_RATE,
             BarLayout(
                 QBarSeries,
