@@ -3,6 +3,7 @@ real SQLite database filled with known orders, scores and outbox items."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -249,6 +250,24 @@ def test_outbox_state_and_status_line(
         "The scoring service refused this shop's secret: 3 waiting. Enter the current secret "
         "in Settings → Risk scoring"
     )
+
+
+def test_a_sync_that_could_not_use_the_service_is_not_called_all_sent(
+    sessions: sessionmaker[Session], paths: AppPaths
+) -> None:
+    """Orders synced without the network salt are in no outbox count yet."""
+    service = DashboardService(sessions, paths.config, clock=lambda: NOW)
+    settings = ServiceSettings("http://127.0.0.1:9", "shop-1")
+    save_settings(paths.config, replace(settings, catch_up=True))
+    state = service.outbox_state()
+    assert state.catch_up and state.waiting == 0
+    assert outbox_line(state) == (
+        "The last sync could not use the scoring service: the orders it brought are sent at "
+        "the next sync"
+    )
+    assert outbox_line(replace(state, waiting=4)).endswith("next sync; 4 more waiting")
+    save_settings(paths.config, settings)
+    assert outbox_line(service.outbox_state()) == "All sent to the scoring service"
 
 
 def test_month_keys_cross_the_new_year() -> None:

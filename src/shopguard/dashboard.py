@@ -118,6 +118,8 @@ class OutboxState:
         configured: a scoring service is set up (else scoring runs on this computer).
         waiting: items not sent yet; ``failing`` of them failed at least once.
         last_error: the newest failure in plain words ("" when none).
+        catch_up: a sync could not reach the service (no network salt): the orders it
+            brought are queued at the next sync, so they are in no count yet.
     """
 
     configured: bool
@@ -126,6 +128,7 @@ class OutboxState:
     sent: int
     last_error: str
     last_sent_at: datetime | None
+    catch_up: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,12 @@ def outbox_line(state: OutboxState) -> str:
                 "wait here"
             )
         return "Risk scoring on this computer (no scoring service set up)"
+    if state.catch_up:
+        queued = f"; {state.waiting} more waiting" if state.waiting else ""
+        return (
+            "The last sync could not use the scoring service: the orders it brought are "
+            f"sent at the next sync{queued}"
+        )
     if state.waiting == 0:
         return "All sent to the scoring service"
     if state.failing and ServiceRejected.is_recorded(state.last_error):
@@ -222,14 +231,7 @@ class DashboardService:
                 ReasonCount(code, REASON_TITLES.get(code, text), n)
                 for code, text, n in sorted(reasons, key=lambda r: (-r[2], r[0]))[:TOP_REASONS]
             ],
-            outbox=OutboxState(
-                configured=self._configured(),
-                waiting=outbox.waiting,
-                failing=outbox.failing,
-                sent=outbox.sent,
-                last_error=outbox.last_error,
-                last_sent_at=outbox.last_sent_at,
-            ),
+            outbox=self._outbox_state(outbox),
             orders_in_weeks=sum(w.total for w in weeks),
         )
 
@@ -237,20 +239,23 @@ class DashboardService:
         """Only the outbox (the status bar's regular refresh): one cheap query."""
         with self._sessions() as session:
             outbox = dashboard_repo.outbox_counts(session)
+        return self._outbox_state(outbox)
+
+    def _outbox_state(self, outbox: dashboard_repo.OutboxCounts) -> OutboxState:
+        try:
+            settings = load_settings(self._config)
+            configured, catch_up = settings is not None, bool(settings and settings.catch_up)
+        except ServiceSettingsError:
+            configured, catch_up = True, False  # damaged: the owner still meant to use one
         return OutboxState(
-            configured=self._configured(),
+            configured=configured,
             waiting=outbox.waiting,
             failing=outbox.failing,
             sent=outbox.sent,
             last_error=outbox.last_error,
             last_sent_at=outbox.last_sent_at,
+            catch_up=catch_up,
         )
-
-    def _configured(self) -> bool:
-        try:
-            return load_settings(self._config) is not None
-        except ServiceSettingsError:
-            return True  # a damaged file still means the owner meant to use one
 
 
 def _weeks(first: date, days: Sequence[tuple[str, str, int]]) -> list[WeekBands]:

@@ -168,3 +168,83 @@ def test_demo_window_connects_the_store_and_scores_it_through_the_network(
     assert len(scores) == DEMO_ORDERS
     assert {s.scored_by for s in scores.values()} == {"network"}
     assert any("other shop" in r["text"] for s in scores.values() for r in s.reasons)
+
+
+def test_a_flapping_service_loses_nothing_and_the_window_says_where_things_stand(
+    qtbot: QtBot,
+    runners: Runners,
+    paths: AppPaths,
+    sessions: sessionmaker[Session],
+    service: DemoScoringService,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Off, on, off, on: every sync brings the orders in; the window says when scoring
+    waits, never shows a score the service did not give, and catches up once it is back."""
+    shop = service.create_shop("Flapping shop")
+    monkeypatch.setenv(ENV_SECRET, shop.secret)
+    with (
+        DemoStore(orders=ORDERS, seed=6) as store,
+        FaultProxy(service.url, delay=2.0) as proxy,
+    ):
+        SharingPipeline(sessions, paths).configure(proxy.url, shop.shop_id, shop.secret)
+        credentials = Credentials(*store.credentials)
+        window = build_main_window(
+            paths,
+            sessions,
+            network_tasks=runners.network,
+            db_tasks=runners.db,
+            credentials_provider=lambda _url: credentials,
+            tray_available=False,
+        )
+        qtbot.addWidget(window)
+        window.show()
+        assert runners.wait_until_idle()
+        page = window.orders_page
+        queries = OrderQueryService(sessions)
+
+        def sync(start: object) -> str:
+            with qtbot.waitSignal(page.sync_finished, timeout=120_000) as finished:
+                start()  # type: ignore[operator]
+            assert runners.wait_until_idle(60)
+            window.refresh_outbox_status()
+            assert runners.wait_until_idle(60)
+            return str(finished.args[0])
+
+        def scored() -> dict[int, object]:
+            [record] = queries.stores()
+            return dict(queries.scores(record.id, [o.woo_id for o in queries.page(record.id)]))
+
+        proxy.set(Fault.DOWN)
+        line = sync(lambda: window.connect_store(store.url, credentials, save=False))
+        assert line.startswith("Full sync done") and page.banner.tone == "warning"
+        assert "could not be reached" in page.banner.text()
+        assert scored() == {}  # nothing shown that the service did not give
+        assert window.outbox_label.text().startswith(
+            "The last sync could not use the scoring service: the orders it brought are sent "
+            "at the next sync"
+        )
+
+        proxy.set(Fault.PASS)
+        sync(page.start_sync)
+        assert page.banner.tone == "ok", page.banner.text()
+        assert len(scored()) == ORDERS
+        assert window.outbox_label.text() == "All sent to the scoring service"
+
+        proxy.set(Fault.DOWN)
+        new = store.add_orders(5)
+        sync(page.start_sync)
+        assert page.banner.tone == "warning"
+        assert not set(new) & set(scored())  # the new ones wait, unscored
+        assert len(scored()) == ORDERS  # the others keep their scores
+        assert window.outbox_label.text().startswith(
+            "The last sync could not use the scoring service: the orders it brought are sent "
+            "at the next sync"
+        )
+
+        proxy.set(Fault.PASS)
+        sync(page.start_sync)
+        assert page.banner.tone == "ok", page.banner.text()
+        assert len(scored()) == ORDERS + 5
+        assert window.outbox_label.text() == "All sent to the scoring service"
+        window.close()
+        assert runners.wait_until_idle(60)
