@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shopguard.backfill import backfill_store, encode_records, owner_outcomes
 from shopguard.paths import AppPaths
+from shopguard.privacy.encoder import PayloadEncoder
 from shopguard.privacy.hashing import HASH_SCHEME, Salt
 from shopguard.privacy.outbox import OutboxSender, PushSummary
 from shopguard.scoring.embedded import LocalScoreSummary, score_store
@@ -197,13 +198,19 @@ class SharingPipeline:
     def page_hook(self, salt: Salt) -> PageHook:
         """What the sync calls inside each page's transaction: queue payloads and outcomes."""
         cutoff = self._clock() - RETENTION
-        countries: dict[int, str] = {}
+        # One encoder per store for the whole sync: what it remembers of a returning
+        # customer on one page saves the normalizing and hashing on every later page.
+        encoders: dict[int, PayloadEncoder] = {}
 
         def hook(session: Session, store_id: int, records: Sequence[OrderRecord]) -> None:
-            if store_id not in countries:
+            encoder = encoders.get(store_id)
+            if encoder is None:
                 store = store_repo.get_store(session, store_id)
-                countries[store_id] = store.default_country if store else ""
-            enqueue_orders(session, store_id, records, salt, countries[store_id], cutoff)
+                country = store.default_country if store else ""
+                encoder = encoders[store_id] = PayloadEncoder(salt, country)
+            enqueue_orders(
+                session, store_id, records, salt, encoder.default_country, cutoff, encoder=encoder
+            )
 
         return hook
 
@@ -288,13 +295,17 @@ def enqueue_orders(
     salt: Salt,
     default_country: str,
     cutoff: datetime,
+    *,
+    encoder: PayloadEncoder | None = None,
 ) -> int:
     """Queue the payloads and outcomes of these orders (those within retention).
 
-    Returns how many order payloads were queued (outcomes are not counted).
+    ``encoder``: one for this salt and default country, reused across calls (see
+    ``encode_records``). Returns how many order payloads were queued (outcomes are not
+    counted).
     """
     owner = owner_outcomes(session, store_id, [r.woo_id for r in records])
-    chunk = encode_records(records, salt, default_country, cutoff, owner=owner)
+    chunk = encode_records(records, salt, default_country, cutoff, encoder=encoder, owner=owner)
     queued = outbox_repo.enqueue_encoded(session, store_id, "order", chunk.orders)
     outbox_repo.enqueue_encoded(session, store_id, "outcome", chunk.outcomes)
     if queued < len(chunk.orders):  # some sent the same payload again: their scores hold

@@ -7,6 +7,8 @@ target (at least 20,000 orders/s into the outbox) is printed beside them, not as
   definition) and ``PayloadEncoder``, which writes the same bytes, with its memo of raw
   values off and on. How much the memo can help depends on how often raw values repeat in
   the data: the repeat rates are printed first.
+* A sync's pages of 100 orders through the page hook (normalize, hash and queue in the
+  page's transaction): the route every synced order takes, and the issue's measure.
 * The back-fill from the local store to the outbox (the orders are stored first, untimed),
   in this process (memo off and on) and with worker processes (memo on), each from cold
   caches.
@@ -36,7 +38,7 @@ from shopguard.privacy import normalize as _normalize
 from shopguard.privacy.encoder import PayloadEncoder
 from shopguard.privacy.hashing import Salt
 from shopguard.privacy.payload import build_order_payload
-from shopguard.sharing import RETENTION
+from shopguard.sharing import RETENTION, SharingPipeline
 from shopguard.store.db import open_database
 from shopguard.store.records import OrderRecord
 from shopguard.store.repositories import orders as order_repo
@@ -141,6 +143,24 @@ def main() -> None:
     _timed("in memory: PayloadEncoder, memo on", encoder(True), rows)
 
     with tempfile.TemporaryDirectory() as tmp:
+        # What a sync does with each page of 100 orders it fetched: normalize, hash and
+        # queue the payloads (and outcomes) in the page's transaction (the page hook).
+        paths = resolve_paths(Path(tmp) / "sync-pages")
+        engine, sessions = open_database(paths)
+        with sessions.begin() as session:
+            store_id = store_repo.get_or_create_store(session, url="https://bench.example").id
+        hook = SharingPipeline(sessions, paths, clock=lambda: now).page_hook(salt)
+
+        def sync_pages() -> None:
+            for start in range(0, n, 100):
+                with sessions.begin() as session:
+                    hook(session, store_id, batch[start : start + 100])
+
+        _timed("sync pages of 100: page hook into the outbox", sync_pages, rows)
+        with sessions() as session:
+            assert outbox_repo.count_pending(session) >= n
+        engine.dispose()
+
         for workers, memo in ((1, False), (1, True), (backfill.default_workers(n), True)):
             paths = resolve_paths(Path(tmp) / f"workers-{workers}-{memo}")
             engine, sessions = open_database(paths)

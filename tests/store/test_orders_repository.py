@@ -157,3 +157,35 @@ def test_erasure_blanks_raw_fields_for_good(sessions: sessionmaker[Session]) -> 
     assert all(getattr(kept, name) == "" for name in PII_FIELDS)
     assert kept.billing_city == "Athens" and kept.total == order.total
     assert [(e.order_woo_id, e.detail) for e in erased_events] == [(9, "{}")]
+
+
+def test_orders_between_reads_back_exactly_what_was_stored(
+    sessions: sessionmaker[Session], store_id: int
+) -> None:
+    """The back-fill's raw read converts the stored text itself: every field must come back
+    as the ORM would give it (aware UTC datetimes, exact decimals, a missing date as None)."""
+    stored = [
+        make_order(3, total=Decimal("0.10"), date_completed_gmt=None),
+        make_order(
+            5,
+            status="completed",
+            total=Decimal("1234.5"),
+            date_created_gmt=make_order(5).date_created_gmt.replace(microsecond=0),
+            date_completed_gmt=make_order(5).date_modified_gmt + timedelta(seconds=1.25),
+            billing_first_name="Γιώργος",
+            item_count=3,
+            customer_id=42,
+            customer_note="Κουδούνι: «Παπαδόπουλος»",
+        ),
+        make_order(9),
+        make_order(20),  # outside the range
+    ]
+    with sessions.begin() as session:
+        order_repo.upsert_orders(session, store_id, stored)
+    with sessions() as session:
+        read = order_repo.orders_between(session, store_id, 3, 9)
+        orm = [order_repo.get_order(session, store_id, woo_id) for woo_id in (3, 5, 9)]
+    assert read == orm == stored[:3]
+    assert read[1].date_completed_gmt is not None
+    assert read[1].date_completed_gmt.tzinfo is not None and read[0].date_completed_gmt is None
+    assert str(read[1].total) == "1234.5"

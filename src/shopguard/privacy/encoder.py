@@ -61,7 +61,7 @@ class PayloadEncoder:
 
     def __init__(self, salt: Salt, default_country: str = "", *, memo: bool = True) -> None:
         self.salt = salt
-        self._country = default_country
+        self.default_country = default_country
         self._memo = memo
         self._digesters = {kind: digester(salt, kind) for kind in IDENTIFIER_KINDS}
         self._emails: dict[str, str | None] = {}
@@ -94,7 +94,7 @@ class PayloadEncoder:
                 o.billing_country,
             )
         city = self._safe_city(parts[3], o)
-        country = (parts[4] or self._country).strip().upper()
+        country = (parts[4] or self.default_country).strip().upper()
         text = "".join(
             (
                 '{"created_at":"',
@@ -135,7 +135,7 @@ class PayloadEncoder:
 
     def _identifier_text(self, o: OrderRecord, parts: Address5) -> str:
         """The inside of the "identifiers" object, keys in sorted order."""
-        region = (o.billing_country or o.shipping_country or self._country).upper()
+        region = (o.billing_country or o.shipping_country or self.default_country).upper()
         names = (o.billing_first_name, o.billing_last_name)
         phone = (o.billing_phone or o.shipping_phone, region)
         found = (
