@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from shopguard.store import bulk
@@ -128,34 +128,39 @@ _DENSE = 4  # a range at most this many times longer than the ids is read as one
 def _latest_digests(
     session: Session, store_id: int, kind: str, woo_ids: Sequence[int]
 ) -> dict[int, str]:
-    """The digest of the newest item queued for each of these orders (those with one)."""
+    """The digest of the newest item queued for each of these orders (those with one).
+
+    Every synced page and back-fill chunk asks this, twice (orders and outcomes): plain SQL
+    on the driver's cursor, without SQLAlchemy's statement building for each call.
+    """
     if not woo_ids:
         return {}
     low, high = min(woo_ids), max(woo_ids)
-    if high - low < _DENSE * len(woo_ids):
-        # Dense ids (a back-fill chunk, a page of new orders): one range scan of the index.
-        wanted = set(woo_ids)
-        found = _newest(session, store_id, kind, OutboxItem.order_woo_id.between(low, high))
-        return {woo_id: d for woo_id, d in found.items() if woo_id in wanted}
-    out: dict[int, str] = {}
-    for start in range(0, len(woo_ids), _IN_LIST):
-        chunk = woo_ids[start : start + _IN_LIST]
-        out.update(_newest(session, store_id, kind, OutboxItem.order_woo_id.in_(chunk)))
-    return out
+    cursor = session.connection().connection.cursor()
+    try:
+        if high - low < _DENSE * len(woo_ids):
+            # Dense ids (a back-fill chunk, a page of new orders): one range scan of the index.
+            wanted = set(woo_ids)
+            rows = cursor.execute(_NEWEST_IN_RANGE, (store_id, kind, low, high)).fetchall()
+            return {woo_id: digest for woo_id, digest in rows if woo_id in wanted}
+        out: dict[int, str] = {}
+        for start in range(0, len(woo_ids), _IN_LIST):
+            chunk = list(woo_ids[start : start + _IN_LIST])
+            marks = ", ".join("?" * len(chunk))
+            sql = _NEWEST_IN_LIST.format(marks=marks)
+            out.update(cursor.execute(sql, (store_id, kind, *chunk)).fetchall())
+        return out
+    finally:
+        cursor.close()
 
 
-def _newest(
-    session: Session, store_id: int, kind: str, which: ColumnElement[bool]
-) -> dict[int, str]:
-    newest = (
-        select(func.max(OutboxItem.id))
-        .where(OutboxItem.store_id == store_id, OutboxItem.kind == kind, which)
-        .group_by(OutboxItem.order_woo_id)
-    )
-    rows = session.execute(
-        select(OutboxItem.order_woo_id, OutboxItem.payload_digest).where(OutboxItem.id.in_(newest))
-    )
-    return {r.order_woo_id: r.payload_digest for r in rows}
+_NEWEST = (
+    "SELECT order_woo_id, payload_digest FROM outbox WHERE id IN ("
+    "SELECT max(id) FROM outbox WHERE store_id = ? AND kind = ? AND {which} "
+    "GROUP BY order_woo_id)"
+)
+_NEWEST_IN_RANGE = _NEWEST.format(which="order_woo_id BETWEEN ? AND ?")
+_NEWEST_IN_LIST = _NEWEST.format(which="order_woo_id IN ({marks})")
 
 
 def due(
