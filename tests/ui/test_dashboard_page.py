@@ -25,11 +25,11 @@ from shopguard.store.repositories import outbox as outbox_repo
 from shopguard.store.repositories import stores as store_repo
 from shopguard.store.repositories.orders import upsert_orders
 from shopguard.store.repositories.scores import ScoreRecord, write_scores
+from shopguard.ui.chart_card import ChartCard
 from shopguard.ui.dashboard_page import (
     EMPTY_RATE,
     EMPTY_REASONS,
     EMPTY_WEEKS,
-    ChartCard,
     DashboardPage,
     all_delivered_text,
 )
