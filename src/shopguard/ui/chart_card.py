@@ -83,9 +83,8 @@ class ChartCard(QFrame):
         self.chart.addSeries(self.series)
         self.category_axis = QBarCategoryAxis()
         small = QFont(self.category_axis.labelsFont())
-        small.setPointSizeF(8.0)
-        if layout_of.category_side == Qt.AlignmentFlag.AlignBottom:
-            self.category_axis.setLabelsFont(small)
+        small.setPointSizeF(8.0)  # twelve week labels, or reasons that are sentences
+        self.category_axis.setLabelsFont(small)
         self.chart.addAxis(self.category_axis, layout_of.category_side)
         self.series.attachAxis(self.category_axis)
         self.value_axis = QValueAxis()
