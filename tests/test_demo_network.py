@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import keyring
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -62,15 +61,6 @@ class ProxiedService(DemoScoringService):
 
 
 @pytest.fixture
-def keyring_backend() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
-
-
-@pytest.fixture
 def profile(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[AppPaths, sessionmaker[Session]]]:
@@ -84,7 +74,7 @@ def profile(
 def test_demo_orders_get_network_scores_with_cross_shop_reasons(
     tmp_path: Path,
     profile: tuple[AppPaths, sessionmaker[Session]],
-    keyring_backend: MemoryKeyring,
+    memory_keyring: MemoryKeyring,
 ) -> None:
     paths, sessions = profile
     service = ProxiedService(tmp_path / "service")
@@ -103,7 +93,7 @@ def test_demo_orders_get_network_scores_with_cross_shop_reasons(
             service.stop()
     assert summary.sharing.startswith(f"Scoring service: {ORDERS} orders")
     # The secret went from the composition root to the pipeline in memory: no keyring.
-    assert keyring_backend.passwords == {}
+    assert memory_keyring.passwords == {}
 
     queries = OrderQueryService(sessions)
     [demo] = queries.stores()

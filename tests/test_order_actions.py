@@ -4,8 +4,10 @@ loopback (real HTTP), a real SQLite profile and a real ``shopguard-server``."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -311,33 +313,43 @@ def test_owner_outcomes_override_the_status_and_rescore_the_customer(
 # A real scoring service ------------------------------------------------------------------
 
 
+@dataclass
+class Served:
+    """The demo store synced by an installation that uses a real scoring service."""
+
+    store: StoreRecord
+    actions: OrderActionService
+    shop_id: str
+    database_url: str  # the service's own database, to see what it holds
+
+
 @pytest.fixture
-def scoring_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """``shopguard-server serve --dev`` on a loopback port, with one shop."""
+def served(
+    demo: DemoStore,
+    sessions: sessionmaker[Session],
+    paths: AppPaths,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Served]:
+    """``shopguard-server serve --dev`` on a loopback port with one shop, set up in this
+    profile (the secret from the environment: no keyring), and the demo store synced."""
     with running_service(tmp_path, name="Outcomes") as server:
-        yield (
-            server.url,
-            {
-                "shop_id": server.shop_id,
-                "secret": server.secret,
-                "database_url": server.database[1],
-            },
-        )
+        monkeypatch.setenv(ENV_SECRET, server.secret)
+        monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+        SharingPipeline(sessions, paths).configure(server.url, server.shop_id, server.secret)
+        store = _sync(demo, sessions, paths, demo.credentials)  # orders go to the service
+        actions = _service(sessions, paths, demo.credentials)
+        yield Served(store, actions, server.shop_id, server.database[1])
 
 
 def test_outcomes_reach_a_real_scoring_service_and_are_never_lost(
     demo: DemoStore,
     sessions: sessionmaker[Session],
     paths: AppPaths,
-    scoring_server: tuple[str, dict[str, str]],
+    served: Served,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    url, shop = scoring_server
-    monkeypatch.setenv(ENV_SECRET, shop["secret"])
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    SharingPipeline(sessions, paths).configure(url, shop["shop_id"], shop["secret"])
-    store = _sync(demo, sessions, paths, demo.credentials)  # orders go to the service
-    actions = _service(sessions, paths, demo.credentials)
+    store, actions = served.store, served.actions
     woo_id = _an_order(demo, sessions, store.id, "processing")
 
     sent = actions.record_outcome(store.id, woo_id, "refused")
@@ -356,6 +368,7 @@ def test_outcomes_reach_a_real_scoring_service_and_are_never_lost(
     assert set(body) == {"order_id", "outcome", "at"} and body["outcome"] == "refused"
 
     # The service goes away: the change waits in the outbox, nothing is lost.
+    secret = os.environ[ENV_SECRET]
     monkeypatch.setenv(ENV_SECRET, "not-the-secret")
     waiting = actions.record_outcome(store.id, woo_id, "delivered")
     assert waiting.queued and "waits" in waiting.message
@@ -366,27 +379,27 @@ def test_outcomes_reach_a_real_scoring_service_and_are_never_lost(
             )
         )
     assert [json.loads(p.payload)["outcome"] for p in pending] == ["delivered"]
-    monkeypatch.setenv(ENV_SECRET, shop["secret"])
+    monkeypatch.setenv(ENV_SECRET, secret)
     later = datetime.now(UTC) + timedelta(hours=1)  # past the retry back-off
     summary = SharingPipeline(sessions, paths, clock=lambda: later).push(store.id)
     assert summary.outcomes_sent == 1 and not summary.error
-    assert _service_outcome(shop["database_url"], shop["shop_id"], woo_id) == "delivered"
+    assert _service_outcome(served, woo_id) == "delivered"
 
     # Undone, the order has no outcome (it is still processing): the service is told to
     # withdraw the report, so the mistaken one stops counting there too.
     undone = actions.record_outcome(store.id, woo_id, None)
     assert undone.queued and undone.view.outcome is None
-    assert _service_outcome(shop["database_url"], shop["shop_id"], woo_id) is None
+    assert _service_outcome(served, woo_id) is None
 
 
-def _service_outcome(database_url: str, shop_id: str, woo_id: int) -> str | None:
+def _service_outcome(served: Served, woo_id: int) -> str | None:
     """The outcome the scoring service holds for the order (read from its database)."""
-    engine = create_engine(database_url)
+    engine = create_engine(served.database_url)
     try:
         with engine.connect() as connection:
             row = connection.execute(
                 text("SELECT outcome FROM orders WHERE shop_id = :shop AND order_id = :order"),
-                {"shop": shop_id, "order": str(woo_id)},
+                {"shop": served.shop_id, "order": str(woo_id)},
             ).one()
     finally:
         engine.dispose()
@@ -428,15 +441,9 @@ def test_an_action_queues_the_changed_order_for_the_scoring_service(
     demo: DemoStore,
     sessions: sessionmaker[Session],
     paths: AppPaths,
-    scoring_server: tuple[str, dict[str, str]],
-    monkeypatch: pytest.MonkeyPatch,
+    served: Served,
 ) -> None:
-    url, shop = scoring_server
-    monkeypatch.setenv(ENV_SECRET, shop["secret"])
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    SharingPipeline(sessions, paths).configure(url, shop["shop_id"], shop["secret"])
-    store = _sync(demo, sessions, paths, demo.credentials)
-    actions = _service(sessions, paths, demo.credentials)
+    store, actions = served.store, served.actions
     woo_id = _an_order(demo, sessions, store.id, "processing")
 
     actions.cancel_order(store.id, woo_id)
@@ -461,20 +468,14 @@ def test_an_edit_that_changes_nothing_sent_keeps_the_network_score_fresh(
     demo: DemoStore,
     sessions: sessionmaker[Session],
     paths: AppPaths,
-    scoring_server: tuple[str, dict[str, str]],
-    monkeypatch: pytest.MonkeyPatch,
+    served: Served,
 ) -> None:
     """An edit of a field ShopGuard does not send moves the order's modification date, so
     the next sync reads it as changed; what is sent is the same, so its score still holds.
     It was once shown as stale for good: nothing new was queued to rescore it."""
-    url, shop = scoring_server
-    monkeypatch.setenv(ENV_SECRET, shop["secret"])
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    store, actions = served.store, served.actions
     pipeline = SharingPipeline(sessions, paths)
-    pipeline.configure(url, shop["shop_id"], shop["secret"])
-    store = _sync(demo, sessions, paths, demo.credentials)
     assert pipeline.push(store.id).error == ""
-    actions = _service(sessions, paths, demo.credentials)
     woo_id = _an_order(demo, sessions, store.id, "processing")
     other = next(
         o.woo_id

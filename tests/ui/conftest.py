@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QThreadPool
+from pytestqt.qtbot import QtBot
 from sqlalchemy.orm import Session, sessionmaker
 
+from shopguard.app import build_main_window
+from shopguard.paths import AppPaths
 from shopguard.services import (
     ClientOptions,
     OrderQueryService,
@@ -16,7 +20,9 @@ from shopguard.services import (
     default_client_factory,
 )
 from shopguard.store.repositories import stores as store_repo
+from shopguard.ui.main_window import MainWindow
 from shopguard.ui.tasks import TaskRunner
+from shopguard.woo.credentials import Credentials
 from tests.helpers.memory_keyring import MemoryKeyring
 
 
@@ -95,3 +101,28 @@ def collect_on_the_gui_thread() -> Iterator[None]:
     gc.collect()
     if was_enabled:
         gc.enable()
+
+
+def open_window(
+    qtbot: QtBot,
+    paths: AppPaths,
+    sessions: sessionmaker[Session],
+    runners: Runners,
+    *,
+    credentials: Credentials | None = None,
+    settle: bool = True,
+    **options: Any,
+) -> MainWindow:
+    """The main window as the app builds it, on the test's runners, shown (and, with
+    ``settle``, its start-up loads finished). ``credentials``: every store's key (else the
+    app's own provider: environment, then keyring); ``options`` go to build_main_window."""
+    if credentials is not None:
+        options["credentials_provider"] = lambda _url: credentials
+    window = build_main_window(
+        paths, sessions, network_tasks=runners.network, db_tasks=runners.db, **options
+    )
+    qtbot.addWidget(window)
+    window.show()
+    if settle:
+        assert runners.wait_until_idle()
+    return window

@@ -18,7 +18,6 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy.orm import Session, sessionmaker
 
-from shopguard.app import build_main_window
 from shopguard.assessments.service import AssessmentService
 from shopguard.assessments.templates import Question, Template, load_template
 from shopguard.paths import AppPaths
@@ -30,7 +29,7 @@ from shopguard.ui.models.assessments_model import (
     AssessmentsTableModel,
 )
 from shopguard.ui.tasks import TaskRunner
-from tests.ui.conftest import Runners
+from tests.ui.conftest import Runners, open_window
 
 pytestmark = pytest.mark.gui
 
@@ -348,9 +347,7 @@ def test_export_pdf_shows_a_preview_and_saves(
 def test_the_main_window_shows_the_real_screen(
     qtbot: QtBot, paths: AppPaths, sessions: sessionmaker[Session], runners: Runners
 ) -> None:
-    window = build_main_window(paths, sessions, network_tasks=runners.network, db_tasks=runners.db)
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(qtbot, paths, sessions, runners, settle=False)
     window.show_screen("Assessments")
     assert window.pages.currentWidget() is window.assessments_page
     page = window.assessments_page

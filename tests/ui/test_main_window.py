@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 from sqlalchemy.orm import Session, sessionmaker
 
-from shopguard.app import build_main_window
 from shopguard.demo.server import DemoStore
 from shopguard.paths import AppPaths
 from shopguard.scoring.alert_settings import load_seen
@@ -23,7 +22,7 @@ from shopguard.ui.main_window import SCREENS, MainWindow
 from shopguard.ui.models.orders_model import COLUMNS
 from shopguard.ui.placeholder_page import PlaceholderPage
 from shopguard.woo.credentials import ENV_KEY, ENV_SECRET, Credentials
-from tests.ui.conftest import Runners
+from tests.ui.conftest import Runners, open_window
 
 pytestmark = pytest.mark.gui
 
@@ -46,17 +45,7 @@ def window(
     store: DemoStore,
 ) -> Iterator[MainWindow]:
     demo_credentials = Credentials(*store.credentials)
-    window = build_main_window(
-        paths,
-        sessions,
-        network_tasks=runners.network,
-        db_tasks=runners.db,
-        credentials_provider=lambda _url: demo_credentials,
-        demo=True,
-    )
-    qtbot.addWidget(window)
-    window.show()
-    assert runners.wait_until_idle()
+    window = open_window(qtbot, paths, sessions, runners, credentials=demo_credentials, demo=True)
     yield window
     window.close()
     runners.wait_until_idle()
@@ -185,10 +174,7 @@ def test_connecting_from_the_dialog_saves_the_key_and_syncs(
     monkeypatch.delenv(ENV_KEY, raising=False)
     monkeypatch.delenv(ENV_SECRET, raising=False)
     # The app's own credentials provider: the key must come back out of the keyring.
-    window = build_main_window(paths, sessions, network_tasks=runners.network, db_tasks=runners.db)
-    qtbot.addWidget(window)
-    window.show()
-    assert runners.wait_until_idle()
+    window = open_window(qtbot, paths, sessions, runners)
     page = window.orders_page
     qtbot.mouseClick(page.empty_connect_button, Qt.MouseButton.LeftButton)
     dialog = window.connect_dialog
@@ -211,12 +197,7 @@ def test_opens_on_the_dashboard_once_a_store_is_connected(
 ) -> None:
     with sessions.begin() as session:
         store_repo.get_or_create_store(session, url="https://shop.example")
-    window = build_main_window(
-        paths, sessions, network_tasks=runners.network, db_tasks=runners.db, tray_available=False
-    )
-    qtbot.addWidget(window)
-    window.show()
-    assert runners.wait_until_idle()
+    window = open_window(qtbot, paths, sessions, runners, tray_available=False)
     assert window.pages.currentWidget() is window.dashboard_page
     assert window.sidebar.currentRow() == SCREENS.index("Dashboard")
     assert window.dashboard_page.data is not None  # loaded when shown
@@ -233,17 +214,9 @@ def test_after_a_sync_the_status_bar_dashboard_and_alerts_follow(
     store: DemoStore,
 ) -> None:
     demo_credentials = Credentials(*store.credentials)
-    window = build_main_window(
-        paths,
-        sessions,
-        network_tasks=runners.network,
-        db_tasks=runners.db,
-        credentials_provider=lambda _url: demo_credentials,
-        tray_available=False,
+    window = open_window(
+        qtbot, paths, sessions, runners, credentials=demo_credentials, tray_available=False
     )
-    qtbot.addWidget(window)
-    window.show()
-    assert runners.wait_until_idle()
     alerts: list[str] = []
     window.alerted.connect(alerts.append)
     with qtbot.waitSignal(window.outbox_status_changed, timeout=60_000) as status:
