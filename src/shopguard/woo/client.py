@@ -20,16 +20,14 @@ wait and every page fetch can be cancelled through a ``threading.Event``.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import random
-import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
@@ -58,6 +56,15 @@ from shopguard.woo.errors import (
     WooError,
 )
 from shopguard.woo.urls import normalize_store_url
+from shopguard.woo.wire import (
+    error_fields,
+    http_date,
+    install_redaction,
+    int_header,
+    json_object,
+    retry_after_seconds,
+    safe_params,
+)
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +166,7 @@ class WooClient:
             f"ShopGuard/{__version__} {requests.utils.default_user_agent()}"
         )
         self._session.headers["Accept"] = "application/json"
-        _install_redaction()
+        install_redaction()
 
     # ------------------------------------------------------------------ public API
 
@@ -204,8 +211,8 @@ class WooClient:
                 "The store's order list was not in the form WooCommerce sends. Nothing from it "
                 "was saved. A plugin may be changing the REST API's answers."
             )
-        total = _int_header(answer.headers, "X-WP-Total")
-        total_pages = _int_header(answer.headers, "X-WP-TotalPages")
+        total = int_header(answer.headers, "X-WP-Total")
+        total_pages = int_header(answer.headers, "X-WP-TotalPages")
         if total is None or total_pages is None:
             # Some caches drop the headers; guess from what is visible.
             more = len(answer.body) >= per_page
@@ -216,7 +223,7 @@ class WooClient:
             orders=answer.body,
             total=total,
             total_pages=total_pages,
-            server_date=_http_date(answer.headers.get("Date")),
+            server_date=http_date(answer.headers.get("Date")),
         )
 
     def iter_order_pages(
@@ -264,18 +271,20 @@ class WooClient:
 
     def get_order(self, order_id: int) -> dict[str, Any]:
         """One order as WooCommerce sends it."""
-        return _object(self._call("GET", f"orders/{int(order_id)}").body)
+        return json_object(self._call("GET", f"orders/{int(order_id)}").body)
 
     def update_order(self, order_id: int, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Change fields of an order (status, meta_data, ...); needs a Read/Write key."""
-        return _object(self._call("PUT", f"orders/{int(order_id)}", json_body=dict(changes)).body)
+        return json_object(
+            self._call("PUT", f"orders/{int(order_id)}", json_body=dict(changes)).body
+        )
 
     def add_order_note(
         self, order_id: int, note: str, *, customer_note: bool = False
     ) -> dict[str, Any]:
         """Add a private (or customer-visible) note to an order; needs a Read/Write key."""
         body = {"note": note, "customer_note": customer_note}
-        return _object(self._call("POST", f"orders/{int(order_id)}/notes", json_body=body).body)
+        return json_object(self._call("POST", f"orders/{int(order_id)}/notes", json_body=body).body)
 
     def close(self) -> None:
         """Close the HTTP connections."""
@@ -350,7 +359,7 @@ class WooClient:
             query["consumer_secret"] = self._secret
         elif mode == "oauth":
             auth = self._oauth
-        log.debug("%s %s %s", method, endpoint, _safe_params(query))
+        log.debug("%s %s %s", method, endpoint, safe_params(query))
         try:
             response = self._session.request(
                 method,
@@ -389,7 +398,7 @@ class WooClient:
             raise self._redirected(response.headers.get("Location", ""))
         if status in RETRY_STATUSES:
             error = self._status_error(status)
-            raise _Retryable(error, _retry_after(response.headers.get("Retry-After")))
+            raise _Retryable(error, retry_after_seconds(response.headers.get("Retry-After")))
         body = self._decode(response, raw)
         return _Answer(status, response.headers, body)
 
@@ -452,7 +461,7 @@ class WooClient:
     ) -> bool:
         """Raise the ``WooError`` for an error answer, or return True to try again."""
         status = answer.status
-        code, server_message = _error_fields(answer.body)
+        code, server_message = error_fields(answer.body)
         if status == 401 and code == "woocommerce_rest_cannot_view" and self._auto:
             if mode == "basic" and self._switch_to_query():
                 return True
@@ -620,85 +629,3 @@ def _server_error_message(status: int, host: str) -> str:
         f"retrying. Try again later; if it lasts, ask the host of {host} to check the server "
         "error log."
     )
-
-
-def _error_fields(body: Any) -> tuple[str, str]:
-    if isinstance(body, dict):
-        return str(body.get("code", "")), str(body.get("message", ""))
-    return "", ""
-
-
-def _object(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise InvalidResponse()
-    return body
-
-
-def _int_header(headers: Mapping[str, str], name: str) -> int | None:
-    value = headers.get(name)
-    if value is None:
-        return None
-    try:
-        return max(0, int(value))
-    except ValueError:
-        return None
-
-
-def _http_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-_SECRET_PARAMS = ("consumer_secret", "consumer_key", "oauth_signature", "oauth_consumer_key")
-
-
-def _safe_params(query: Mapping[str, str]) -> dict[str, str]:
-    return {k: ("…" if k in _SECRET_PARAMS else v) for k, v in query.items()}
-
-
-_REDACT = re.compile(
-    r"((?:consumer_secret|consumer_key|oauth_signature|oauth_consumer_key)=)[^&\s\"']*"
-)
-
-
-class _RedactFilter(logging.Filter):
-    """Keeps keys and signatures out of urllib3's debug lines (they log full URLs)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "consumer_" in message or "oauth_" in message:
-            record.msg = _REDACT.sub(r"\1…", message)
-            record.args = None
-        return True
-
-
-_redaction_installed = threading.Lock()
-
-
-def _install_redaction() -> None:
-    logger = logging.getLogger("urllib3.connectionpool")
-    with _redaction_installed:
-        if not any(isinstance(f, _RedactFilter) for f in logger.filters):
-            logger.addFilter(_RedactFilter())
