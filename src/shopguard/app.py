@@ -227,9 +227,11 @@ def connect_demo_store(
         if result is not None:
             # The sync's child process reads the secret from here (never the keyring).
             os.environ[ENV_SECRET] = result.shop.secret
-            label.setText(
-                f"Demo: scored by a demo network of {result.network.shops} other shops "
-                "(simulated, on this computer)"
+            # Short: the status bar's own messages (a sync's summary) need the room.
+            label.setText(f"Demo: scored by a network of {result.network.shops} simulated shops")
+            label.setToolTip(
+                f"The demo's orders are scored by a scoring service with a network of "
+                f"{result.network.shops} other shops, all simulated on this computer."
             )
         elif isinstance(error, DemoServiceUnavailable):
             label.setText(error.message)

@@ -143,7 +143,8 @@ def test_demo_window_connects_the_store_and_scores_it_through_the_network(
                     start_sync_processes=False,
                 )
                 assert label.text().startswith("Demo: starting")  # the window did not wait
-            assert "demo network of 3 other shops" in label.text()
+            assert label.text() == "Demo: scored by a network of 3 simulated shops"
+            assert "simulated on this computer" in label.toolTip()
             assert runners.wait_until_idle(60)
         finally:
             window.close()
