@@ -39,6 +39,7 @@ from tests.benchmarks.sim_world import DAY, BayesOracle, SimOrder, Step, World
 STRONG = ("email", "phone", "address")
 _COUNTERPART = {"phone": "email", "email": "phone"}
 MEDIAN_MIN_ORDERS = 20  # as shopguard.server.repos.orders
+MEDIAN_WINDOW = 1001  # as shopguard.server.repos.orders
 STALE_SECONDS = 365 * DAY
 
 
@@ -131,7 +132,9 @@ class NetworkView:
         self.world = world
         self._by_value: dict[tuple[str, str], list[int]] = defaultdict(list)
         self._reported: set[int] = set()
-        self._totals: dict[int, list[int]] = defaultdict(list)
+        # Per shop, (created, total in cents) of every stored order, in that order: the
+        # service's usual value is the median of the latest MEDIAN_WINDOW of them.
+        self._totals: dict[int, list[tuple[float, int]]] = defaultdict(list)
         self._places: dict[int, list[int]] = {}
 
     def store(self, indices: Sequence[int]) -> None:
@@ -141,7 +144,7 @@ class NetworkView:
             for kind, value in order.identifiers.items():
                 if kind in STRONG:
                     self._by_value[(kind, value)].append(i)
-            insort(self._totals[order.shop], round(order.total * 100))
+            insort(self._totals[order.shop], (order.created, round(order.total * 100)))
 
     def report(self, indices: Sequence[int]) -> None:
         """Outcomes reported to the service."""
@@ -181,8 +184,9 @@ class NetworkView:
                     row.stale_failed += stale
                     row.last_failure = max(row.last_failure or 0, other.outcome_at)
         median = None
-        totals = self._totals[order.shop]
-        if len(totals) >= MEDIAN_MIN_ORDERS:
+        latest = self._totals[order.shop][-MEDIAN_WINDOW:]  # newest first, ties: highest total
+        if len(latest) >= MEDIAN_MIN_ORDERS:
+            totals = sorted(cents for _created, cents in latest)
             median = totals[len(totals) // 2] / 100
         facts = OrderFacts(
             payment_method=order.method,
