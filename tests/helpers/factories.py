@@ -31,3 +31,22 @@ def make_order(woo_id: int, **overrides: Any) -> OrderRecord:
     }
     values.update(overrides)
     return OrderRecord(**values)
+
+
+def published_example_order() -> OrderRecord:
+    """The order behind the README's published payload and the issue's test vectors."""
+    return make_order(
+        4242,
+        billing_first_name="Γιώργος",
+        billing_last_name="ΠΑΠΑΔΌΠΟΥΛΟΣ",
+        billing_email="  John.Smith+promo@GoogleMail.com ",
+        billing_phone="691 234 5678",
+        shipping_address_1="10 Downing St",
+        shipping_address_2="Flat 2",
+        shipping_postcode="sw1a 2aa",
+        shipping_city="London",
+        shipping_country="gb",
+        shipping_method="flat_rate",
+        total=Decimal("59.9"),
+        date_created_gmt=datetime(2026, 3, 1, 9, 30, 5, tzinfo=UTC),
+    )

@@ -26,6 +26,15 @@ VOCABULARY = frozenset(
 )
 
 
+# The same words as the JSON around them: a customer called ',"TO' is not leaked by the
+# payload's ',"total":' either.
+STRUCTURE = tuple(
+    form
+    for word in VOCABULARY
+    for form in (f'{{"{word}":', f',"{word}":', f'"{word}":"', f'"{word}",', f'"{word}"}}')
+)
+
+
 def raw_values(order: OrderRecord) -> list[str]:
     """The order's raw PII values worth searching for."""
     values = [str(getattr(order, name)).strip() for name in PII_FIELDS]
@@ -34,7 +43,7 @@ def raw_values(order: OrderRecord) -> list[str]:
         v
         for v in [*values, full_name]
         if len(v) >= MIN_LENGTH
-        and not any(v.casefold() in word for word in VOCABULARY)
+        and not any(v.casefold() in form for form in STRUCTURE)
         and not _short_number(v)
     ]
 

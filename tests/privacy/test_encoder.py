@@ -25,7 +25,7 @@ from shopguard.privacy.normalize import fold, normalize_email
 from shopguard.privacy.payload import OUTCOMES, build_order_payload, build_outcome_payload, iso_utc
 from shopguard.store.records import OrderRecord
 from shopguard.store.repositories.outbox import encode
-from tests.helpers.factories import make_order
+from tests.helpers.factories import make_order, published_example_order
 from tests.privacy.test_payload import adversarial_orders
 
 SALT = Salt.from_hex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
@@ -153,21 +153,7 @@ def test_the_encoder_writes_the_reference_bytes_for_adversarial_orders(order: Or
 
 
 def test_the_published_payload_is_written_byte_for_byte() -> None:
-    order = make_order(
-        4242,
-        billing_first_name="Γιώργος",
-        billing_last_name="ΠΑΠΑΔΌΠΟΥΛΟΣ",
-        billing_email="  John.Smith+promo@GoogleMail.com ",
-        billing_phone="691 234 5678",
-        shipping_address_1="10 Downing St",
-        shipping_address_2="Flat 2",
-        shipping_postcode="sw1a 2aa",
-        shipping_city="London",
-        shipping_country="gb",
-        shipping_method="flat_rate",
-        total=Decimal("59.9"),
-        date_created_gmt=datetime(2026, 3, 1, 9, 30, 5, tzinfo=UTC),
-    )
+    order = published_example_order()
     text, text_digest = PayloadEncoder(SALT).order(order)
     assert text == (
         '{"created_at":"2026-03-01T09:30:05Z","currency":"EUR","hash_scheme":"v1",'
