@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,10 +30,9 @@ from shopguard.scoring.service_client import ServiceRejected
 from shopguard.scoring.settings import ServiceSettings, save_settings
 from shopguard.store.repositories import outbox as outbox_repo
 from shopguard.store.repositories import stores as store_repo
-from shopguard.store.repositories.orders import upsert_orders
 from shopguard.store.repositories.outcomes import set_outcome
 from shopguard.store.repositories.scores import ScoreRecord, write_scores
-from tests.helpers.factories import make_order
+from tests.helpers.factories import add_scored_order
 
 NOW = datetime(2026, 3, 18, 15, 0, tzinfo=UTC)  # a Wednesday
 THIS_MONDAY = date(2026, 3, 16)
@@ -53,35 +53,10 @@ def store(sessions: sessionmaker[Session]) -> int:
 
 
 def _add(
-    sessions: sessionmaker[Session],
-    store: int,
-    woo_id: int,
-    created: datetime,
-    *,
-    status: str = "processing",
-    band: str | None = None,
-    score: int | None = None,
-    reasons: list[dict[str, object]] | None = None,
+    sessions: sessionmaker[Session], store: int, woo_id: int, created: datetime, **facts: Any
 ) -> None:
     with sessions.begin() as session:
-        upsert_orders(
-            session,
-            store,
-            [
-                make_order(
-                    woo_id,
-                    status=status,
-                    date_created_gmt=created,
-                    date_modified_gmt=created + timedelta(minutes=5),
-                )
-            ],
-        )
-        if band is not None:
-            write_scores(
-                session,
-                store,
-                [ScoreRecord(woo_id, score, band, None, reasons or [], "sg-2", created, "local")],
-            )
+        add_scored_order(session, store, woo_id, created, **facts)
 
 
 def _service(sessions: sessionmaker[Session], paths: AppPaths) -> DashboardService:

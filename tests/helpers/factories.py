@@ -6,7 +6,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from shopguard.store.records import OrderRecord
+from shopguard.store.repositories.orders import upsert_orders
+from shopguard.store.repositories.scores import ScoreRecord, write_scores
 
 BASE_TIME = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -50,3 +54,33 @@ def published_example_order() -> OrderRecord:
         total=Decimal("59.9"),
         date_created_gmt=datetime(2026, 3, 1, 9, 30, 5, tzinfo=UTC),
     )
+
+
+def add_scored_order(
+    session: Session,
+    store_id: int,
+    woo_id: int,
+    created: datetime,
+    *,
+    status: str = "processing",
+    band: str | None = None,
+    score: int | None = None,
+    reasons: list[dict[str, Any]] | None = None,
+) -> None:
+    """Store an order created at ``created`` (modified 5 minutes later) and, with a
+    ``band``, a local score given at ``created``."""
+    upsert_orders(
+        session,
+        store_id,
+        [
+            make_order(
+                woo_id,
+                status=status,
+                date_created_gmt=created,
+                date_modified_gmt=created + timedelta(minutes=5),
+            )
+        ],
+    )
+    if band is not None:
+        record = ScoreRecord(woo_id, score, band, None, reasons or [], "sg-2", created, "local")
+        write_scores(session, store_id, [record])

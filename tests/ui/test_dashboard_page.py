@@ -34,7 +34,7 @@ from shopguard.ui.dashboard_page import (
     all_delivered_text,
 )
 from shopguard.ui.risk_badge import FILLS
-from tests.helpers.factories import make_order
+from tests.helpers.factories import add_scored_order, make_order
 from tests.ui.conftest import Runners
 
 pytestmark = pytest.mark.gui
@@ -80,25 +80,16 @@ def _fill(sessions: sessionmaker[Session], paths: AppPaths) -> None:
     with sessions.begin() as session:
         store = store_repo.get_or_create_store(session, url="https://shop.example").id
         for woo_id, days, status, band, score, reasons in rows:
-            created = NOW - timedelta(days=days)
-            upsert_orders(
+            add_scored_order(
                 session,
                 store,
-                [
-                    make_order(
-                        woo_id,
-                        status=status,
-                        date_created_gmt=created,
-                        date_modified_gmt=created + timedelta(minutes=1),
-                    )
-                ],
+                woo_id,
+                NOW - timedelta(days=days),
+                status=status,
+                band=band,
+                score=score,
+                reasons=reasons,
             )
-            if band is not None:
-                write_scores(
-                    session,
-                    store,
-                    [ScoreRecord(woo_id, score, band, None, reasons, "sg-2", created, "local")],
-                )
         outbox_repo.enqueue(session, store, "order", [(1, {"order_id": "1"}), (2, {"x": 2})])
         items = outbox_repo.due(session, store, "order", now=NOW)
         outbox_repo.mark_failed(
