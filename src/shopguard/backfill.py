@@ -136,12 +136,21 @@ def backfill_store(
     queued = 0
     for chunk in _encoded(jobs, sessions, count):
         with sessions.begin() as session:
-            fresh = outbox_repo.enqueue_encoded(session, store_id, "order", chunk.orders)
-            outbox_repo.enqueue_encoded(session, store_id, "outcome", chunk.outcomes)
-            if fresh < len(chunk.orders):  # payloads already sent: their scores hold
-                ids = [item[0] for item in chunk.orders]
-                score_repo.confirm_unchanged(session, store_id, ids)
-            queued += fresh
+            queued += queue_chunk(session, store_id, chunk)
+    return queued
+
+
+def queue_chunk(session: Session, store_id: int, chunk: EncodedChunk) -> int:
+    """Queue the chunk's payloads and outcomes (each only if it differs from the order's
+    latest); returns how many order payloads were queued.
+
+    An order whose payload is the one already queued or sent changed in the shop only in
+    what is not sent: its network score still holds (``scores.confirm_unchanged``).
+    """
+    queued = outbox_repo.enqueue_encoded(session, store_id, "order", chunk.orders)
+    outbox_repo.enqueue_encoded(session, store_id, "outcome", chunk.outcomes)
+    if queued < len(chunk.orders):
+        score_repo.confirm_unchanged(session, store_id, [item[0] for item in chunk.orders])
     return queued
 
 

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from shopguard.backfill import backfill_store, encode_records, owner_outcomes
+from shopguard.backfill import backfill_store, encode_records, owner_outcomes, queue_chunk
 from shopguard.paths import AppPaths
 from shopguard.privacy.encoder import PayloadEncoder
 from shopguard.privacy.hashing import HASH_SCHEME, Salt
@@ -46,7 +46,6 @@ from shopguard.scoring.settings import (
 from shopguard.store.records import OrderRecord
 from shopguard.store.repositories import events as event_repo
 from shopguard.store.repositories import outbox as outbox_repo
-from shopguard.store.repositories import scores as score_repo
 from shopguard.store.repositories import stores as store_repo
 
 log = logging.getLogger(__name__)
@@ -306,11 +305,7 @@ def enqueue_orders(
     """
     owner = owner_outcomes(session, store_id, [r.woo_id for r in records])
     chunk = encode_records(records, salt, default_country, cutoff, encoder=encoder, owner=owner)
-    queued = outbox_repo.enqueue_encoded(session, store_id, "order", chunk.orders)
-    outbox_repo.enqueue_encoded(session, store_id, "outcome", chunk.outcomes)
-    if queued < len(chunk.orders):  # some sent the same payload again: their scores hold
-        score_repo.confirm_unchanged(session, store_id, [item[0] for item in chunk.orders])
-    return queued
+    return queue_chunk(session, store_id, chunk)
 
 
 def _check_scheme(scheme: str) -> None:

@@ -24,17 +24,12 @@ import argparse
 import contextlib
 import io
 import json
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script: make ``tests`` importable
@@ -52,6 +47,7 @@ from tests.benchmarks.sim_eval import (  # noqa: E402
     replay,
 )
 from tests.benchmarks.sim_world import Step, World, WorldSpec, generate, schedule  # noqa: E402
+from tests.helpers.scoring_server import database_args, serving  # noqa: E402
 
 RATE_PER_MINUTE = 1_000_000  # the replay is one client per shop sending as fast as it can
 
@@ -64,12 +60,6 @@ class ServiceRun:
     p_fail: dict[int, float | None]
     requests: int
     seconds: float
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _cli(*args: str) -> str:
@@ -85,36 +75,9 @@ def _cli(*args: str) -> str:
 @contextlib.contextmanager
 def running_server(folder: Path) -> Iterator[tuple[str, list[str]]]:
     """``shopguard-server serve --dev`` on a free loopback port; (url, database args)."""
-    db = ["--database-url", f"sqlite:///{folder / 'service.sqlite3'}", "--data-dir", str(folder)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPGUARD_")}
-    env["SHOPGUARD_RATE_PER_MINUTE"] = str(RATE_PER_MINUTE)
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "shopguard.server.cli", "serve", "--dev", "--port", str(port), *db],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(url + "/v1/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("shopguard-server did not start")
-            time.sleep(0.1)
+    db = database_args(folder)
+    with serving(db, environment={"SHOPGUARD_RATE_PER_MINUTE": str(RATE_PER_MINUTE)}) as url:
         yield url, db
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def replay_over_http(world: World, steps: Sequence[Step], folder: Path) -> ServiceRun:

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,16 +59,19 @@ def database_args(folder: Path) -> list[str]:
 
 
 @contextmanager
-def serving(database: list[str]) -> Iterator[str]:
-    """``shopguard-server serve --dev`` on a free loopback port over ``database`` (CLI
-    arguments); yields its URL once it answers, and stops it afterwards."""
+def serving(
+    arguments: list[str], *, dev: bool = True, environment: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """``shopguard-server serve [--dev] ARGUMENTS`` (its database and any other options) on
+    a free loopback port, with ``environment`` added to this one's (no SHOPGUARD_ variables
+    leak in); yields its URL once it answers, and stops it afterwards."""
     port = free_port()
+    command = [sys.executable, "-m", "shopguard.server.cli", "serve", *(["--dev"] * dev)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "shopguard.server.cli", "serve", "--dev", "--port", str(port)]
-        + database,
+        [*command, "--port", str(port), *arguments],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env=_env(),
+        env={**_env(), **(environment or {})},
     )
     url = f"http://127.0.0.1:{port}"
     try:

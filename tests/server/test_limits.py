@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +26,7 @@ from shopguard.server.main import create_app
 from shopguard.server.models import RateWindow
 from shopguard.server.ratelimit import WINDOW_SECONDS
 from shopguard.server.settings import ServerSettings
+from tests.helpers.scoring_server import serving
 from tests.server.helpers import (
     BASE,
     ShopKey,
@@ -113,40 +110,17 @@ def test_two_servers_on_one_database_share_the_limit(settings: ServerSettings) -
         second.state.engine.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_serve_workers_share_the_limit(
     settings: ServerSettings, shop_a: ShopKey, tmp_path: Path
 ) -> None:
     """``serve --workers 2``: real processes, each with its own engine, share one limit."""
     shop = shop_a
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPGUARD_")}
-    env.update(SHOPGUARD_PEPPER=settings.pepper.value.hex(), SHOPGUARD_RATE_PER_MINUTE="5")
-    command = [sys.executable, "-m", "shopguard.server.cli", "serve", "--workers", "2"]
     where = ["--database-url", settings.database_url, "--data-dir", str(tmp_path)]
-    process = subprocess.Popen(
-        [*command, "--port", str(port), *where],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(url + "/v1/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert process.poll() is None, "the server stopped"
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
+    environment = {
+        "SHOPGUARD_PEPPER": settings.pepper.value.hex(),
+        "SHOPGUARD_RATE_PER_MINUTE": "5",
+    }
+    with serving([*where, "--workers", "2"], dev=False, environment=environment) as url:
         if time.time() % WINDOW_SECONDS > WINDOW_SECONDS - 10:  # not across a window's end
             time.sleep(WINDOW_SECONDS - time.time() % WINDOW_SECONDS + 0.1)
         statuses = []
@@ -154,15 +128,8 @@ def test_serve_workers_share_the_limit(
             headers = signed_headers(shop.id, shop.secret, "GET", "/v1/config", b"")
             answer = requests.get(url + "/v1/config", headers=headers, timeout=10)
             statuses.append(answer.status_code)
-        assert statuses == [200] * 5 + [429] * 7
-        assert 1 <= int(answer.headers["Retry-After"]) <= WINDOW_SECONDS
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    assert statuses == [200] * 5 + [429] * 7
+    assert 1 <= int(answer.headers["Retry-After"]) <= WINDOW_SECONDS
 
 
 def test_bodies_over_one_mebibyte_are_refused(a: SignedClient, client: TestClient) -> None:
