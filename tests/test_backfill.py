@@ -66,7 +66,7 @@ def _age(woo_id: int) -> timedelta:
 def _outbox(sessions: sessionmaker[Session]) -> list[tuple[str, int, str, str]]:
     with sessions() as session:
         rows = session.scalars(select(OutboxItem).order_by(OutboxItem.id)).all()
-        return [(r.kind, r.order_woo_id, r.payload, r.idempotency_key) for r in rows]
+        return [(r.kind, r.order_woo_id, r.payload, r.payload_digest) for r in rows]
 
 
 @pytest.fixture

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
@@ -18,6 +20,7 @@ from shopguard.store.db import open_database
 from shopguard.store.migrate import DatabaseTooNew, MigrationFailed, upgrade_database
 from shopguard.store.models import Base
 from shopguard.store.repositories import orders as order_repo
+from shopguard.store.repositories import outbox as outbox_repo
 from shopguard.store.repositories import stores as store_repo
 
 GOLDEN = sorted((Path(__file__).parent.parent / "fixtures" / "db").glob("*.sqlite3"))
@@ -75,6 +78,48 @@ def test_database_from_a_newer_version_is_refused_and_untouched(tmp_path: Path) 
 
     assert "newer version of ShopGuard" in caught.value.message
     assert database.read_bytes() == before
+
+
+def test_queued_payloads_keep_their_idempotency_keys_when_the_key_column_goes(
+    tmp_path: Path,
+) -> None:
+    """0009 drops the stored key: the one derived from the row must be the one stored."""
+    paths = resolve_paths(tmp_path)
+    paths.ensure()
+    database = paths.database
+    upgrade_database(database, revision="0008")
+    digest = "ab" * 32
+    with sqlite3.connect(database) as con:
+        con.execute(
+            "INSERT INTO store_profiles (id, url, name, default_country, currency, auth_mode, "
+            "permissions, created_at) VALUES (1, 'https://shop.example', 'Shop', 'GR', 'EUR', "
+            "'basic', 'read', '2026-11-26 06:00:00.000000')"
+        )
+        con.execute(
+            "INSERT INTO outbox (store_id, kind, order_woo_id, idempotency_key, payload, "
+            "payload_digest, created_at, attempts, last_error) VALUES "
+            "(1, 'outcome', 42, ?, '{}', ?, '2026-11-26 06:00:00.000000', 2, 'timed out')",
+            (f"outcome:42:{digest}", digest),
+        )
+    con.close()
+
+    upgrade_database(database)
+
+    engine, sessions = open_database(paths)
+    try:
+        with sessions() as session:
+            (item,) = outbox_repo.due(session, 1, "outcome", now=datetime.now(UTC))
+    finally:
+        engine.dispose()
+    assert item.idempotency_key == f"outcome:42:{digest}"
+    assert (item.body, item.attempts) == ("{}", 2)
+
+    command.downgrade(migrate.alembic_config(f"sqlite:///{database}"), "0008")
+    with sqlite3.connect(database) as con:
+        assert con.execute("SELECT idempotency_key FROM outbox").fetchall() == [
+            (f"outcome:42:{digest}",)
+        ]
+    con.close()
 
 
 def _dump(database: Path) -> list[str]:

@@ -89,7 +89,7 @@ def test_migration_0008_adds_and_removes_the_table(tmp_path: Path) -> None:
     database = tmp_path / "shop.sqlite3"
     migrate.upgrade_database(database, revision="0007")
     assert migrate.current_revision(database) == "0007"
-    migrate.upgrade_database(database)
+    migrate.upgrade_database(database, revision="0008")
     assert migrate.current_revision(database) == "0008"
     con = sqlite3.connect(database)
     try:

@@ -170,15 +170,13 @@ class OutboxItem(Base):
 
     Attributes:
         kind: "order" (a score request) or "outcome" (a delivery outcome).
-        idempotency_key: "<kind>:<order id>:<payload digest>"; the service applies a key
-            once, so a resend after a crash changes nothing. Not unique here: an order
-            that goes A → B → A queues A again.
+        payload_digest: SHA-256 of ``payload``; with ``kind`` and ``order_woo_id`` it
+            makes the item's idempotency key (``OutboxRecord.idempotency_key``).
         next_attempt_at: not before this (UTC) after a failed attempt; None = now.
     """
 
     __tablename__ = "outbox"
     __table_args__ = (
-        Index("ix_outbox_key", "store_id", "idempotency_key"),
         Index("ix_outbox_pending", "store_id", "sent_at", "id"),
         Index("ix_outbox_order", "store_id", "order_woo_id"),
     )
@@ -187,7 +185,6 @@ class OutboxItem(Base):
     store_id: Mapped[int] = mapped_column(ForeignKey("store_profiles.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(10))
     order_woo_id: Mapped[int] = mapped_column(Integer)
-    idempotency_key: Mapped[str] = mapped_column(String(120))
     payload: Mapped[str] = mapped_column(Text)
     payload_digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]

@@ -38,10 +38,17 @@ class OutboxRecord:
     store_id: int
     kind: str
     order_woo_id: int
-    idempotency_key: str
+    body_digest: str  # SHA-256 hex of ``body``'s UTF-8 bytes
     body: str
     attempts: int
     sent_at: datetime | None
+
+    @property
+    def idempotency_key(self) -> str:
+        """"<kind>:<order id>:<payload digest>": the service applies a key once, so a resend
+        after a crash changes nothing. Not unique in the outbox: an order whose payload goes
+        A → B → A queues A again."""
+        return f"{self.kind}:{self.order_woo_id}:{self.body_digest}"
 
     def payload(self) -> dict[str, Any]:
         """The payload as a JSON object."""
@@ -87,7 +94,6 @@ def enqueue_encoded(
         return 0
     latest = _latest_digests(session, store_id, kind, [woo_id for woo_id, _, _ in items])
     ids: list[int] = []
-    keys: list[str] = []
     texts: list[str] = []
     digests: list[str] = []
     for woo_id, text, digest in items:
@@ -95,7 +101,6 @@ def enqueue_encoded(
             continue
         latest[woo_id] = digest
         ids.append(woo_id)
-        keys.append(f"{kind}:{woo_id}:{digest}")
         texts.append(text)
         digests.append(digest)
     if ids:
@@ -104,7 +109,6 @@ def enqueue_encoded(
             _OUTBOX,
             {
                 "order_woo_id": ids,
-                "idempotency_key": keys,
                 "payload": texts,
                 "payload_digest": digests,
             },
@@ -256,7 +260,7 @@ def _record(row: OutboxItem) -> OutboxRecord:
         store_id=row.store_id,
         kind=row.kind,
         order_woo_id=row.order_woo_id,
-        idempotency_key=row.idempotency_key,
+        body_digest=row.payload_digest,
         body=row.payload,
         attempts=row.attempts,
         sent_at=row.sent_at,
