@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,3 +44,27 @@ def test_bulk_upsert_updates_on_conflict(sessions: sessionmaker[Session]) -> Non
         assert raw.total == "5.10"
         assert raw.date_created_gmt.endswith(".000000")
         assert session.get(Order, 1) is not None
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        [],
+        [5],
+        list(range(10, 60)),  # dense: one range scan, filtered
+        [3, 17, 400, 2_000, 9_999],  # sparse: an IN list
+        list(range(1, 3_000, 5)),  # sparse and longer than one IN list
+    ],
+    ids=["none", "one", "dense", "sparse", "several lists"],
+)
+def test_rows_for_ids_finds_exactly_the_ids_asked_for(
+    sessions: sessionmaker[Session], ids: list[int]
+) -> None:
+    stored = list(range(1, 3_000, 3))  # ids asked for that were never stored find nothing
+    with sessions.begin() as session:
+        store_id = store_repo.get_or_create_store(session, url="https://shop.example").id
+        order_repo.upsert_orders(session, store_id, [make_order(i) for i in stored])
+    sql = "SELECT woo_id, number FROM orders WHERE store_id = ? AND woo_id {ids}"
+    with sessions() as session:
+        rows = bulk.rows_for_ids(session, sql, (store_id,), ids)
+    assert sorted(rows) == [(i, str(i)) for i in sorted(set(ids) & set(stored))]

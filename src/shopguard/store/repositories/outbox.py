@@ -45,7 +45,7 @@ class OutboxRecord:
 
     @property
     def idempotency_key(self) -> str:
-        """"<kind>:<order id>:<payload digest>": the service applies a key once, so a resend
+        """ "<kind>:<order id>:<payload digest>": the service applies a key once, so a resend
         after a crash changes nothing. Not unique in the outbox: an order whose payload goes
         A → B → A queues A again."""
         return f"{self.kind}:{self.order_woo_id}:{self.body_digest}"
@@ -125,46 +125,21 @@ def enqueue_encoded(
     return len(ids)
 
 
-_IN_LIST = 500  # ids per IN (...) list
-_DENSE = 4  # a range at most this many times longer than the ids is read as one range
-
-
 def _latest_digests(
     session: Session, store_id: int, kind: str, woo_ids: Sequence[int]
 ) -> dict[int, str]:
     """The digest of the newest item queued for each of these orders (those with one).
 
-    Every synced page and back-fill chunk asks this, twice (orders and outcomes): plain SQL
-    on the driver's cursor, without SQLAlchemy's statement building for each call.
+    Every synced page and back-fill chunk asks this, twice (orders and outcomes).
     """
-    if not woo_ids:
-        return {}
-    low, high = min(woo_ids), max(woo_ids)
-    cursor = session.connection().connection.cursor()
-    try:
-        if high - low < _DENSE * len(woo_ids):
-            # Dense ids (a back-fill chunk, a page of new orders): one range scan of the index.
-            wanted = set(woo_ids)
-            rows = cursor.execute(_NEWEST_IN_RANGE, (store_id, kind, low, high)).fetchall()
-            return {woo_id: digest for woo_id, digest in rows if woo_id in wanted}
-        out: dict[int, str] = {}
-        for start in range(0, len(woo_ids), _IN_LIST):
-            chunk = list(woo_ids[start : start + _IN_LIST])
-            marks = ", ".join("?" * len(chunk))
-            sql = _NEWEST_IN_LIST.format(marks=marks)
-            out.update(cursor.execute(sql, (store_id, kind, *chunk)).fetchall())
-        return out
-    finally:
-        cursor.close()
+    return dict(bulk.rows_for_ids(session, _NEWEST, (store_id, kind), woo_ids))
 
 
 _NEWEST = (
     "SELECT order_woo_id, payload_digest FROM outbox WHERE id IN ("
-    "SELECT max(id) FROM outbox WHERE store_id = ? AND kind = ? AND {which} "
+    "SELECT max(id) FROM outbox WHERE store_id = ? AND kind = ? AND order_woo_id {ids} "
     "GROUP BY order_woo_id)"
 )
-_NEWEST_IN_RANGE = _NEWEST.format(which="order_woo_id BETWEEN ? AND ?")
-_NEWEST_IN_LIST = _NEWEST.format(which="order_woo_id IN ({marks})")
 
 
 def due(

@@ -6,15 +6,18 @@ the order's status implies. The caller owns the transaction.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
+from shopguard.store import bulk
 from shopguard.store.models import Order, OrderOutcome
 from shopguard.store.records import ORDER_FIELDS, OrderRecord
+from shopguard.store.types import utc_from_stored
 
 OWNER_OUTCOMES = ("delivered", "failed", "refused", "returned")
 """What an owner can report about a parcel."""
@@ -37,21 +40,27 @@ def get_outcome(session: Session, store_id: int, woo_id: int) -> OwnerOutcome | 
 def outcomes(
     session: Session, store_id: int, woo_ids: Collection[int] | None = None
 ) -> dict[int, OwnerOutcome]:
-    """The owner's outcomes of these orders (every order of the store with None)."""
-    query = select(OrderOutcome.order_woo_id, OrderOutcome.outcome, OrderOutcome.recorded_at).where(
-        OrderOutcome.store_id == store_id
-    )
-    out: dict[int, OwnerOutcome] = {}
+    """The owner's outcomes of these orders (every order of the store with None).
+
+    Every synced page and back-fill chunk asks this: plain SQL (``bulk.rows_for_ids``).
+    """
     if woo_ids is None:
-        chunks: list[list[int] | None] = [None]
+        query = select(OrderOutcome.order_woo_id, OrderOutcome.outcome, OrderOutcome.recorded_at)
+        rows: Iterable[tuple[int, str, Any]] = session.execute(
+            query.where(OrderOutcome.store_id == store_id)
+        )
     else:
-        ids = sorted(set(woo_ids))
-        chunks = [ids[i : i + 500] for i in range(0, len(ids), 500)]
-    for chunk in chunks:
-        q = query if chunk is None else query.where(OrderOutcome.order_woo_id.in_(chunk))
-        for row in session.execute(q):
-            out[row.order_woo_id] = OwnerOutcome(row.order_woo_id, row.outcome, row.recorded_at)
-    return out
+        rows = [
+            (woo_id, outcome, utc_from_stored(at))
+            for woo_id, outcome, at in bulk.rows_for_ids(session, _OUTCOMES, (store_id,), woo_ids)
+        ]
+    return {row[0]: OwnerOutcome(*row) for row in rows}
+
+
+_OUTCOMES = (
+    "SELECT order_woo_id, outcome, recorded_at FROM order_outcomes "
+    "WHERE store_id = ? AND order_woo_id {ids}"
+)
 
 
 def set_outcome(
