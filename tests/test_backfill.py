@@ -64,9 +64,11 @@ def _age(woo_id: int) -> timedelta:
 
 
 def _outbox(sessions: sessionmaker[Session]) -> list[tuple[str, int, str, str]]:
+    """The queued items by kind and order: worker processes queue their chunks in whichever
+    order they finish."""
     with sessions() as session:
         rows = session.scalars(select(OutboxItem).order_by(OutboxItem.id)).all()
-        return [(r.kind, r.order_woo_id, r.payload, r.payload_digest) for r in rows]
+        return sorted((r.kind, r.order_woo_id, r.payload, r.payload_digest) for r in rows)
 
 
 @pytest.fixture

@@ -3,11 +3,13 @@
 When a scoring service is configured for the first time, or an earlier offline run owes a
 catch-up, every stored order within retention is queued. Reading an order and building its
 payload text is CPU work (some 40-70 us an order, see tests/benchmarks/bench_payloads.py;
-``PayloadEncoder`` remembers returning customers' digests). For a big shop the orders are
-therefore read and turned into canonical payload text by worker processes, one range of
-order ids each, while this process only writes the outbox, chunk by chunk, in order. Each
-worker opens the database itself (SQLite in WAL mode lets them read while the outbox is
-written), so no order crosses a pipe; only the finished text comes back.
+``PayloadEncoder`` remembers returning customers' digests); writing it to the outbox some
+15-25 us more. For a big shop, worker processes do all three, one range of order ids each:
+each opens the database itself (SQLite in WAL mode lets them read while another writes), so
+no order and no payload crosses a pipe, only a count. They take turns at writing through a
+lock of their own, so none of them waits on SQLite's busy timeout (which polls, in steps of
+up to 100 ms) and a transaction's read of the latest payloads is never overtaken by another
+worker's commit. The chunks therefore land in the outbox in whichever order they finish.
 
 Small back-fills run in this process: starting workers costs more than it saves.
 """
@@ -17,13 +19,13 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.context
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from multiprocessing.synchronize import Lock as LockType
 
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shopguard.privacy.encoder import PayloadEncoder
@@ -133,11 +135,23 @@ def backfill_store(
         for start in range(0, len(ids), CHUNK)
     ]
     count = default_workers(len(ids)) if workers is None else max(1, workers)
-    queued = 0
-    for chunk in _encoded(jobs, sessions, count):
-        with sessions.begin() as session:
-            queued += queue_chunk(session, store_id, chunk)
-    return queued
+    if count <= 1 or len(jobs) <= 1:
+        encoders: dict[tuple[str, str, bool], PayloadEncoder] = {}
+        queued = 0
+        for job in jobs:
+            with sessions() as session:
+                chunk = _encode_job(job, session, encoders)
+            with sessions.begin() as session:
+                queued += queue_chunk(session, store_id, chunk)
+        return queued
+    context = _pool_context()
+    with ProcessPoolExecutor(
+        min(count, len(jobs)),
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(context.Lock(),),
+    ) as pool:
+        return sum(pool.map(_queue_in_worker, jobs))
 
 
 def queue_chunk(session: Session, store_id: int, chunk: EncodedChunk) -> int:
@@ -161,20 +175,6 @@ def default_workers(orders: int) -> int:
     return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
 
 
-def _encoded(
-    jobs: Sequence[_Job], sessions: sessionmaker[Session], workers: int
-) -> Iterator[EncodedChunk]:
-    if workers <= 1 or len(jobs) <= 1:
-        encoders: dict[tuple[str, str, bool], PayloadEncoder] = {}
-        for job in jobs:
-            with sessions() as session:
-                yield _encode_job(job, session, encoders)
-        return
-    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=_pool_context()) as pool:
-        # map() keeps the order of the chunks; workers run ahead while this process writes.
-        yield from pool.map(_encode_in_worker, jobs)
-
-
 def _pool_context() -> multiprocessing.context.BaseContext:
     """Fork server where there is one, else spawn; never plain fork: the caller may run Qt
     or other threads (see sync_process)."""
@@ -192,16 +192,26 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 
 _WORKER_ENCODERS: dict[tuple[str, str, bool], PayloadEncoder] = {}
 """A worker process's encoders: what one chunk taught them helps the next chunk."""
+_WORKER_WRITING: list[LockType] = []
+"""The lock the workers of one back-fill share for writing (set when a worker starts)."""
 
 
-def _encode_in_worker(job: _Job) -> EncodedChunk:
-    with Session(_worker_engine(job.database_url)) as session:
-        return _encode_job(job, session, _WORKER_ENCODERS)
+def _start_worker(writing: LockType) -> None:
+    _WORKER_WRITING[:] = [writing]
+
+
+def _queue_in_worker(job: _Job) -> int:
+    """Read, encode and queue one chunk; returns how many order payloads were queued."""
+    sessions = _worker_sessions(job.database_url)
+    with sessions() as session:
+        chunk = _encode_job(job, session, _WORKER_ENCODERS)
+    with _WORKER_WRITING[0], sessions.begin() as session:
+        return queue_chunk(session, job.store_id, chunk)
 
 
 @lru_cache(maxsize=4)
-def _worker_engine(database_url: str) -> Engine:
-    return create_sqlite_engine(database_url)
+def _worker_sessions(database_url: str) -> sessionmaker[Session]:
+    return sessionmaker(create_sqlite_engine(database_url), expire_on_commit=False)
 
 
 def _encode_job(
