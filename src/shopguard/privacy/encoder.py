@@ -23,6 +23,7 @@ from typing import Final, TypeVar
 from shopguard.privacy.hashing import HASH_SCHEME, IDENTIFIER_KINDS, IdentifierKind, Salt, digester
 from shopguard.privacy.normalize import (
     fold,
+    fold_once,
     normalize_address_parts,
     normalize_email,
     normalize_name,
@@ -40,6 +41,7 @@ from shopguard.privacy.payload import (
 )
 from shopguard.store.records import OrderRecord
 
+_SORTED_KINDS = ("address", "email", "name", "phone")  # the payload's key order
 MEMO_SIZE = 50_000  # entries per memo before it starts again: some 10-20 MB each at most
 Encoded = tuple[str, str]  # (canonical JSON text, SHA-256 hex of its UTF-8 bytes)
 Address5 = tuple[str, str, str, str, str]
@@ -70,6 +72,11 @@ class PayloadEncoder:
         self._addresses: dict[Address5, str | None] = {}
         self._cities: dict[str, frozenset[str] | None] = {}  # None: never safe
         self._personal: dict[Personal10, frozenset[str]] = {}
+        # Values every order shares (codes, currencies, countries) as the JSON they become:
+        # kept whatever ``memo`` says, since they hold nothing of a customer.
+        self._codes: dict[str, str] = {}
+        self._currencies: dict[str, str] = {}
+        self._countries: dict[str, str] = {}
         self.hits = 0
         self.misses = 0
 
@@ -94,13 +101,20 @@ class PayloadEncoder:
                 o.billing_country,
             )
         city = self._safe_city(parts[3], o)
-        country = (parts[4] or self.default_country).strip().upper()
+        country = self._countries.get(parts[4])
+        if country is None:
+            country = _country_member(parts[4] or self.default_country)
+            _remember(self._countries, parts[4], country)
+        currency = self._currencies.get(o.currency)
+        if currency is None:
+            currency = encode_basestring(_currency(o.currency))
+            _remember(self._currencies, o.currency, currency)
         text = "".join(
             (
                 '{"created_at":"',
                 iso_utc(o.date_created_gmt),
                 '","currency":',
-                encode_basestring(_currency(o.currency)),
+                currency,
                 ',"hash_scheme":"',
                 HASH_SCHEME,
                 '","identifiers":{',
@@ -108,20 +122,16 @@ class PayloadEncoder:
                 '},"order_id":"',
                 str(o.woo_id),
                 '","payment_method":',
-                encode_basestring(_order_code(o.payment_method, o)),
+                self._code(o.payment_method, o),
                 "" if city is None else ',"ship_city":' + encode_basestring(city),
-                (
-                    ',"ship_country":' + encode_basestring(country)
-                    if len(country) == 2 and country.isalpha()
-                    else ""
-                ),
+                country,
                 ',"shipping_method":',
-                encode_basestring(_order_code(o.shipping_method, o)),
+                self._code(o.shipping_method, o),
                 ',"status":',
-                encode_basestring(_order_code(o.status, o)),
-                ',"total":',
-                encode_basestring(_decimal(o.total)),
-                "}",
+                self._code(o.status, o),
+                ',"total":"',
+                _decimal(o.total),
+                '"}',
             )
         )
         return text, hashlib.sha256(text.encode()).hexdigest()
@@ -139,12 +149,12 @@ class PayloadEncoder:
         names = (o.billing_first_name, o.billing_last_name)
         phone = (o.billing_phone or o.shipping_phone, region)
         found = (
-            ("address", self._digest(self._addresses, parts, "address", _address)),
-            ("email", self._digest(self._emails, o.billing_email, "email", normalize_email)),
-            ("name", self._digest(self._names, names, "name", _name)),
-            ("phone", self._digest(self._phones, phone, "phone", _phone)),
+            self._digest(self._addresses, parts, "address", _address),
+            self._digest(self._emails, o.billing_email, "email", normalize_email),
+            self._digest(self._names, names, "name", _name),
+            self._digest(self._phones, phone, "phone", _phone),
         )
-        return ",".join(f'"{kind}":"{value}"' for kind, value in found if value is not None)
+        return ",".join(f'"{k}":"{v}"' for k, v in zip(_SORTED_KINDS, found, strict=True) if v)
 
     def _digest(
         self,
@@ -164,6 +174,17 @@ class PayloadEncoder:
         if self._memo:
             _remember(memo, raw, value)
         return value
+
+    def _code(self, value: str, order: OrderRecord) -> str:
+        """``payload._code`` as JSON; WooCommerce's own codes (every order's) from a memo."""
+        found = self._codes.get(value)
+        if found is None:
+            text = (value or "").strip().lower()
+            if text not in _KNOWN_CODES:
+                return encode_basestring(_code(value, _Personal(order)))
+            found = encode_basestring(text)
+            _remember(self._codes, value, found)
+        return found
 
     def _safe_city(self, city: str, o: OrderRecord) -> str | None:
         """``payload.safe_city(city, o)``."""
@@ -198,17 +219,28 @@ class PayloadEncoder:
             if not words.isdisjoint(personal):
                 return None
             user = o.billing_email.split("@")[0]
-            if user and not words.isdisjoint(fold(user)):
+            if user and _may_hold_a_word(user, words) and not words.isdisjoint(fold_once(user)):
                 return None
         return (city or "").strip()
 
 
-def _order_code(value: str, order: OrderRecord) -> str:
-    """``payload._code``, the customer's words folded only for a code WooCommerce lacks."""
-    text = (value or "").strip().lower()
-    if text in _KNOWN_CODES:
-        return text
-    return _code(value, _Personal(order))
+def _may_hold_a_word(user: str, words: frozenset[str]) -> bool:
+    """False when ``fold(user)`` cannot hold any of these (folded) words: for an ASCII user
+    part, each of its words is a piece of its lower-cased text. Most email addresses are
+    ASCII and unique, so this spares folding one per order."""
+    if not user.isascii():
+        return True
+    lowered = user.lower()
+    return any(word in lowered for word in words)
+
+
+def _country_member(raw: str) -> str:
+    """The ``"ship_country"`` member (with its leading comma), or nothing for a value that is
+    not a two-letter code."""
+    country = raw.strip().upper()
+    if len(country) == 2 and country.isalpha():
+        return ',"ship_country":' + encode_basestring(country)
+    return ""
 
 
 def _remember(memo: dict[_Key, _Value], key: _Key, value: _Value) -> None:

@@ -16,8 +16,9 @@ from functools import lru_cache
 from shopguard.privacy.phone import e164
 
 _GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
-_ASCII_NON_ALNUM = re.compile(r"[^0-9a-z]+")
-_NON_ALNUM = re.compile(r"[\W_]+")
+_ASCII_WORD = re.compile(r"[0-9a-z]+")
+_WORD = re.compile(r"[^\W_]+")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # beyond the Basic Multilingual Plane
 _SPACE = re.compile(r"\s")
 
 
@@ -60,20 +61,26 @@ def normalize_phone(raw: str | None, region: str | None) -> str | None:
     return e164(raw, (region or "").strip().upper() or None)
 
 
-@lru_cache(maxsize=65_536)  # names and cities repeat a lot across orders
-def fold(text: str | None) -> tuple[str, ...]:
-    """NFKD, combining marks dropped, casefolded, split on anything not a letter or digit."""
+def fold_once(text: str | None) -> tuple[str, ...]:
+    """NFKD, combining marks dropped, casefolded, split on anything not a letter or digit.
+
+    For text that seldom repeats (an email's user part); ``fold`` caches the rest.
+    """
     if not text:
         return ()
     if text.isascii():
-        return tuple(_ASCII_NON_ALNUM.sub(" ", text.lower()).split())
+        return tuple(_ASCII_WORD.findall(text.lower()))
     decomposed = unicodedata.normalize("NFKD", text)
-    if max(decomposed) <= "\uffff":
+    if _ASTRAL.search(decomposed) is None:
         stripped = _combining_marks_bmp().sub("", decomposed)
     else:
         stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    # [^\W_] is exactly str.isalnum() in Python's re; everything else becomes a space.
-    return tuple(_NON_ALNUM.sub(" ", stripped.casefold()).split())
+    # [^\W_] is exactly str.isalnum() in Python's re: the words are its longest runs.
+    return tuple(_WORD.findall(stripped.casefold()))
+
+
+fold = lru_cache(maxsize=65_536)(fold_once)  # names, streets and cities repeat a lot
+fold.__doc__ = fold_once.__doc__
 
 
 @lru_cache(maxsize=1)
