@@ -28,7 +28,6 @@ import random
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -113,8 +112,7 @@ def new_orders(base: Sequence[OrderRecord], count: int, seed: int = 9) -> list[O
             template, email = fresh[i], None
         created = start + timedelta(seconds=30 * (i + 1))
         out.append(
-            replace(
-                template,
+            template._replace(
                 woo_id=last + 1 + i,
                 number=str(last + 1 + i),
                 status="processing",
@@ -134,8 +132,7 @@ def changed_orders(base: Sequence[OrderRecord], count: int, seed: int = 11) -> l
     picked = rng.sample(open_ones, min(count, len(open_ones)))
     moment = max(o.date_modified_gmt for o in base) + timedelta(hours=1)
     return [
-        replace(
-            o,
+        o._replace(
             status=rng.choice(["completed", "completed", "refused", "cancelled"]),
             date_modified_gmt=moment,
             date_completed_gmt=moment,

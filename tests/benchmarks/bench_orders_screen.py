@@ -34,7 +34,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -82,7 +81,7 @@ def seed(paths: AppPaths, url: str, orders: int) -> None:
     with sessions.begin() as session:
         store_id = store_repo.get_or_create_store(session, url=url, name="Bench").id
     records = [
-        replace(o, woo_id=o.woo_id + ID_OFFSET, number=str(o.woo_id + ID_OFFSET))
+        o._replace(woo_id=o.woo_id + ID_OFFSET, number=str(o.woo_id + ID_OFFSET))
         for o in shop_orders(orders)
     ]
     _store(sessions, records, store_id)

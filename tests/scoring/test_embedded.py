@@ -6,7 +6,6 @@ import json
 import logging
 import random
 import stat
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -195,7 +194,7 @@ def test_a_new_outcome_rescores_the_customers_later_open_orders_but_not_finished
     run(sessions, paths, store_id)
     finished, waiting = latest(sessions, store_id, 2), latest(sessions, store_id, 3)
 
-    put(sessions, store_id, replace(order(1, 0, "refused"), date_modified_gmt=BASE + 8 * DAY))
+    put(sessions, store_id, order(1, 0, "refused")._replace(date_modified_gmt=BASE + 8 * DAY))
     summary = run(sessions, paths, store_id)
 
     assert summary.scored == 3  # the refused order, and the customer's two later ones
@@ -279,7 +278,7 @@ def test_incremental_scoring_touches_only_new_and_changed_orders(
 
     assert run(sessions, paths, store_id).scored == 0  # nothing synced since
     put(sessions, store_id, stranger(41, 50, "processing"))
-    put(sessions, store_id, replace(stranger(7, 7, "refunded"), date_modified_gmt=BASE + 60 * DAY))
+    put(sessions, store_id, stranger(7, 7, "refunded")._replace(date_modified_gmt=BASE + 60 * DAY))
     summary = run(sessions, paths, store_id)
 
     # The refunded order is scored again, but as of its creation: same score, no history.
@@ -329,8 +328,7 @@ def test_incremental_passes_give_the_scores_of_a_full_pass(
             for i in range(25)
         ]
         done = [
-            replace(
-                o,
+            o._replace(
                 status=rng.choice(["completed", "refused", "returned", "cancelled"]),
                 date_modified_gmt=BASE + timedelta(days=batch * 9 + 1),
             )
@@ -350,7 +348,7 @@ def test_a_trashed_order_leaves_the_history_of_later_orders(
 ) -> None:
     put(sessions, store_id, order(1, 0, "refused"), order(2, 10, "processing"))
     run(sessions, paths, store_id)
-    put(sessions, store_id, replace(order(1, 0, "trash"), date_modified_gmt=BASE + 20 * DAY))
+    put(sessions, store_id, order(1, 0, "trash")._replace(date_modified_gmt=BASE + 20 * DAY))
     run(sessions, paths, store_id)
 
     assert latest(sessions, store_id, 2).reasons[-1]["code"] == "no_history"

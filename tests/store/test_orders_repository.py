@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -145,8 +144,8 @@ def test_erasure_blanks_raw_fields_for_good(sessions: sessionmaker[Session]) -> 
         assert order_repo.erase_personal_data(session, store_id, [9, 10]) == 1
         assert order_repo.erase_personal_data(session, store_id, [9]) == 0  # already erased
     # The store still has the raw data; a later sync with a change must not bring it back.
-    changed = replace(
-        order, status="completed", date_modified_gmt=order.date_modified_gmt + timedelta(hours=1)
+    changed = order._replace(
+        status="completed", date_modified_gmt=order.date_modified_gmt + timedelta(hours=1)
     )
     with sessions.begin() as session:
         assert order_repo.upsert_orders(session, store_id, [changed]).changed == [9]

@@ -1,18 +1,25 @@
 """Plain data crossing the store's boundary: no ORM objects leave a session.
 
-Workers and the UI get these frozen dataclasses, never ``Order`` rows from another session.
+Workers and the UI get these immutable records, never ``Order`` rows from another session.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class OrderRecord:
-    """One order's fields as the local store keeps them."""
+class OrderRecord(NamedTuple):
+    """One order's fields as the local store keeps them.
+
+    A named tuple rather than a frozen dataclass: a sync parses, and a back-fill reads,
+    100,000 of them at a time, and a frozen dataclass's ``__init__`` sets its 36 fields one
+    ``object.__setattr__`` call at a time (about 6 us a record, as long as encoding its
+    payload's four identifiers); a tuple is made in one step. ``_replace`` makes a changed
+    copy.
+    """
 
     woo_id: int
     number: str
@@ -59,7 +66,7 @@ class OrderRecord:
         return f"{self.billing_first_name} {self.billing_last_name}".strip()
 
 
-ORDER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(OrderRecord))
+ORDER_FIELDS: tuple[str, ...] = OrderRecord._fields
 
 # The raw customer fields an erasure blanks (city and country stay: coarse, not personal).
 PII_FIELDS: tuple[str, ...] = (
