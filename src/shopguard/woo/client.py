@@ -29,7 +29,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, SIGNATURE_TYPE_QUERY
@@ -39,7 +39,6 @@ from requests_oauthlib import OAuth1
 from shopguard import __version__
 from shopguard.woo.errors import (
     AuthenticationFailed,
-    AuthorizationHeaderStripped,
     Cancelled,
     InvalidResponse,
     NotJson,
@@ -49,11 +48,19 @@ from shopguard.woo.errors import (
     RequestRejected,
     RequestTimedOut,
     ServerError,
-    StoreMoved,
     StoreUnreachable,
     TlsFailure,
     WooCommerceNotFound,
-    WooError,
+)
+from shopguard.woo.failures import (
+    KEYS_PAGE,
+    Retryable,
+    auth_error,
+    connection_error,
+    dropped,
+    redirect_error,
+    server_error_message,
+    status_error,
 )
 from shopguard.woo.urls import normalize_store_url
 from shopguard.woo.wire import (
@@ -75,7 +82,6 @@ API_PREFIX = "wc/v3"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 MAX_RETRY_AFTER = 120.0  # seconds; a longer wait is reported instead of slept through
 _POLL = 0.05  # seconds between cancel checks while waiting for page futures
-_KEYS_PAGE = "WooCommerce → Settings → Advanced → REST API"
 
 
 @dataclass(frozen=True)
@@ -135,7 +141,7 @@ class WooClient:
         self._secret = consumer_secret.strip()
         if not self._key or not self._secret:
             raise AuthenticationFailed(
-                f"Enter both the consumer key and the consumer secret from {_KEYS_PAGE}."
+                f"Enter both the consumer key and the consumer secret from {KEYS_PAGE}."
             )
         self._timeout = timeout
         self._max_retries = max(0, max_retries)
@@ -314,7 +320,7 @@ class WooClient:
             mode, plain = self._mode, self._plain_permalinks
             try:
                 answer = self._send(method, endpoint, params, json_body, mode, plain)
-            except _Retryable as exc:
+            except Retryable as exc:
                 if isinstance(exc.error, RequestTimedOut):
                     timeouts += 1
                 # A POST that may have reached the store is not sent twice (no double notes);
@@ -381,13 +387,13 @@ class WooClient:
                 "over it. Ask your host to renew or fix the certificate."
             ) from None
         except (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout):
-            raise _Retryable(RequestTimedOut()) from None
+            raise Retryable(RequestTimedOut()) from None
         except requests.exceptions.ConnectionError as exc:
-            raise self._connection_error(exc) from None
+            raise connection_error(exc, self._host) from None
         except requests.exceptions.ChunkedEncodingError:
-            raise _Retryable(_dropped()) from None
+            raise Retryable(dropped()) from None
         except requests.exceptions.ContentDecodingError:
-            raise _Retryable(InvalidResponse()) from None
+            raise Retryable(InvalidResponse()) from None
         except requests.exceptions.RequestException:
             raise StoreUnreachable(
                 f"ShopGuard could not talk to {self._host}. Check the address and your "
@@ -395,10 +401,10 @@ class WooClient:
             ) from None
         status = response.status_code
         if 300 <= status < 400:
-            raise self._redirected(response.headers.get("Location", ""))
+            raise redirect_error(self.base_url, response.headers.get("Location", ""))
         if status in RETRY_STATUSES:
-            error = self._status_error(status)
-            raise _Retryable(error, retry_after_seconds(response.headers.get("Retry-After")))
+            error = status_error(status, self._host)
+            raise Retryable(error, retry_after_seconds(response.headers.get("Retry-After")))
         body = self._decode(response, raw)
         return _Answer(status, response.headers, body)
 
@@ -409,52 +415,16 @@ class WooClient:
             if response.status_code == 404:
                 return _HTML_404
             if response.status_code >= 500:
-                raise ServerError(_server_error_message(response.status_code, self._host))
+                raise ServerError(server_error_message(response.status_code, self._host))
             raise NotJson(status=response.status_code)
         if not raw.strip():
             if response.status_code >= 400:
                 return None
-            raise _Retryable(InvalidResponse())
+            raise Retryable(InvalidResponse())
         try:
             return json.loads(raw)
         except ValueError:
-            raise _Retryable(InvalidResponse()) from None
-
-    def _redirected(self, location: str) -> WooError:
-        target = urljoin(self.base_url + "/", location)
-        marker = target.find("/wp-json/")
-        if marker < 0 and "rest_route=" in target:
-            marker = target.find("/?")
-        if marker >= 0:
-            try:
-                new_url = normalize_store_url(target[:marker])
-            except WooError:
-                new_url = ""
-            if new_url and new_url != self.base_url:
-                return StoreMoved(
-                    f"The store now answers at {new_url}, not {self.base_url}. Connect the "
-                    "store again with the new address.",
-                    new_url=new_url,
-                )
-        return NotJson(
-            "The store sent ShopGuard to another page (a login, a security check or a "
-            "maintenance page) instead of answering. Allow the REST API (/wp-json/) in your "
-            "security plugin or host settings, then try again."
-        )
-
-    def _connection_error(self, exc: requests.exceptions.ConnectionError) -> WooError | _Retryable:
-        text = repr(exc)
-        if "NameResolution" in text or "getaddrinfo" in text or "Name or service" in text:
-            return StoreUnreachable(
-                f"ShopGuard could not find {self._host}. Check the address for typos and "
-                "that this computer is online."
-            )
-        if "NewConnectionError" in text or "Connection refused" in text:
-            return StoreUnreachable(
-                f"{self._host} refused the connection. Check the address (and port), or try "
-                "again later if the site is down."
-            )
-        return _Retryable(_dropped())
+            raise Retryable(InvalidResponse()) from None
 
     def _handle_error(
         self, answer: _Answer, method: str, endpoint: str, mode: str, plain: bool
@@ -468,11 +438,11 @@ class WooClient:
             if mode == "query" and self._query_tentative:
                 self._revert_to_basic()
         if status == 401:
-            raise self._auth_error(code, server_message, mode)
+            raise auth_error(code, server_message, mode, auto=self._auto)
         if status == 403:
             raise PermissionDenied(
                 "The key works, but the WordPress user it belongs to may not see orders. "
-                f"Create the key in {_KEYS_PAGE} for an Administrator or Shop manager.",
+                f"Create the key in {KEYS_PAGE} for an Administrator or Shop manager.",
                 status=403,
             )
         if status == 404 and code != "woocommerce_rest_shop_order_invalid_id":
@@ -485,47 +455,13 @@ class WooClient:
                 status=404,
             )
         if status >= 500:
-            raise ServerError(_server_error_message(status, self._host), status=status)
+            raise ServerError(server_error_message(status, self._host), status=status)
         detail = f" (WooCommerce said: {server_message})" if server_message else ""
         if status == 404:
             raise RequestRejected(f"That order does not exist in the store{detail}.", status=404)
         raise RequestRejected(
             f"The store refused ShopGuard's request ({status}){detail}. Please report this.",
             status=status,
-        )
-
-    def _auth_error(self, code: str, server_message: str, mode: str) -> WooError:
-        lowered = server_message.lower()
-        if "write permission" in lowered:
-            return ReadOnlyKey(status=401)
-        if "read permission" in lowered:
-            return PermissionDenied(
-                "This key can only write. Create a key with Read or Read/Write permission in "
-                f"{_KEYS_PAGE}.",
-                status=401,
-            )
-        if "timestamp" in lowered:
-            return AuthenticationFailed(
-                "The store rejected the request's time stamp: this computer's clock is more "
-                "than 15 minutes off. Correct the date and time, then try again.",
-                status=401,
-            )
-        if code == "woocommerce_rest_cannot_view" and mode == "basic" and not self._auto:
-            return AuthorizationHeaderStripped(
-                "The store ignored the key. Either the consumer key is wrong, or your web host "
-                "removes the Authorization header; ShopGuard can send the key in the address "
-                "instead (automatic mode).",
-                status=401,
-            )
-        # A bad OAuth signature from a known key means the secret is wrong.
-        secret_wrong = "secret" in lowered or "signature" in lowered
-        what = "consumer secret" if secret_wrong else "consumer key"
-        if code == "woocommerce_rest_cannot_view":
-            what = "consumer key"
-        return AuthenticationFailed(
-            f"The store did not accept this {what}. Copy the key and secret again from "
-            f"{_KEYS_PAGE} (or create a new key) and try again.",
-            status=401,
         )
 
     def _switch_to_query(self) -> bool:
@@ -560,11 +496,6 @@ class WooClient:
             self._plain_permalinks = True
             self._route_checked = True
             return True
-
-    def _status_error(self, status: int) -> WooError:
-        if status == 429:
-            return RateLimited(status=429)
-        return ServerError(_server_error_message(status, self._host), status=status)
 
     # ------------------------------------------------------------------ waiting
 
@@ -604,28 +535,4 @@ class WooClient:
         return urlsplit(self.base_url).netloc
 
 
-class _Retryable(Exception):
-    """Internal: a failure worth another try; ``error`` is raised when tries run out."""
-
-    def __init__(self, error: WooError, retry_after: float | None = None) -> None:
-        super().__init__(error.message)
-        self.error = error
-        self.retry_after = retry_after
-
-
 _HTML_404 = {"code": "html_not_found", "message": ""}
-
-
-def _dropped() -> StoreUnreachable:
-    return StoreUnreachable(
-        "The connection to the store kept dropping. Check this computer's internet "
-        "connection; if it is fine, the store's server may be overloaded. Try again later."
-    )
-
-
-def _server_error_message(status: int, host: str) -> str:
-    return (
-        f"The store's server had a problem (error {status}) and could not answer, even after "
-        f"retrying. Try again later; if it lasts, ask the host of {host} to check the server "
-        "error log."
-    )
