@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Hashable
 from datetime import datetime
+from decimal import Decimal
 from json.encoder import encode_basestring  # the C escaper json.dumps uses (ensure_ascii off)
 from typing import Final, TypeVar
 
@@ -72,11 +73,12 @@ class PayloadEncoder:
         self._addresses: dict[Address5, str | None] = {}
         self._cities: dict[str, frozenset[str] | None] = {}  # None: never safe
         self._personal: dict[Personal10, frozenset[str]] = {}
-        # Values every order shares (codes, currencies, countries) as the JSON they become:
+        # Values orders share (codes, currencies, countries, totals) as the text they become:
         # kept whatever ``memo`` says, since they hold nothing of a customer.
         self._codes: dict[str, str] = {}
         self._currencies: dict[str, str] = {}
         self._countries: dict[str, str] = {}
+        self._totals: dict[Decimal, str] = {}  # prices repeat: the same basket, the same total
         self.hits = 0
         self.misses = 0
 
@@ -130,7 +132,7 @@ class PayloadEncoder:
                 ',"status":',
                 self._code(o.status, o),
                 ',"total":"',
-                _decimal(o.total),
+                self._total(o.total),
                 '"}',
             )
         )
@@ -174,6 +176,13 @@ class PayloadEncoder:
         if self._memo:
             _remember(memo, raw, value)
         return value
+
+    def _total(self, value: Decimal) -> str:
+        found = self._totals.get(value)
+        if found is None:
+            found = _decimal(value)
+            _remember(self._totals, value, found)
+        return found
 
     def _code(self, value: str, order: OrderRecord) -> str:
         """``payload._code`` as JSON; WooCommerce's own codes (every order's) from a memo."""
