@@ -303,13 +303,13 @@ def gather(
     dialect = session.get_bind().dialect
     encode, decode = _codec(dialect)
     sharing_query, matched_query = _statements(dialect.name)
-    sharing = session.execute(sharing_query, {"digests": digests}).all()
+    sharing = _plain_rows(session, sharing_query, {"digests": digests})
     pks = sorted({pk for _digest, pk in sharing})
     params = {"until": max(p.at for p in probes), "shop_id": shop_id}
     orders: dict[int, Sequence[Any]] = {}
     for start in range(0, len(pks), _CHUNK):
         chunk = pks[start : start + _CHUNK]
-        for row in session.execute(matched_query, {**params, "pks": chunk}).all():
+        for row in _plain_rows(session, matched_query, {**params, "pks": chunk}):
             orders[row[_PK]] = row
     found: dict[str, list[Sequence[Any]]] = defaultdict(list)
     for digest, pk in sharing:
@@ -317,6 +317,20 @@ def gather(
         if order is not None:
             found[digest].append(order)
     return [_history(shop_id, probe, found, encode, decode) for probe in probes]
+
+
+def _plain_rows(
+    session: Session, statement: Select[Any], params: dict[str, Any]
+) -> Sequence[Sequence[Any]]:
+    """The statement's rows as the driver returns them, without building a SQLAlchemy row
+    for each of the thousand or so that a batch reads (2 ms of 15 in the gather). Only for
+    statements whose columns need no conversion, as ``_statements``' (times as stored)."""
+    result = session.connection().execute(statement, params)
+    try:
+        rows: Sequence[Sequence[Any]] = result.cursor.fetchall()
+    finally:
+        result.close()
+    return rows
 
 
 def _history(

@@ -1,0 +1,154 @@
+"""The SQLite engine's background checkpoints (``db.WalCheckpointer``): under steady writes
+the write-ahead log keeps starting over, so no request has to copy a long log back itself;
+and its gate never holds a transaction for longer than it must."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
+
+from shopguard.server import db
+
+
+def _engine(path: Path) -> Engine:
+    engine = db.create_db_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT)"))
+        connection.execute(text("CREATE INDEX ix_t_x ON t (x)"))
+    return engine
+
+
+def _write(engine: Engine, serial: int) -> None:
+    """One transaction touching some tens of pages (random keys, as the digest index gets)."""
+    rows = [{"x": f"{(serial * 7919 + i * 104729) % 1000003:07d}" * 60} for i in range(40)]
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO t (x) VALUES (:x)"), rows)
+
+
+def _log_bytes(path: Path) -> int:
+    return Path(f"{path}-wal").stat().st_size
+
+
+@pytest.fixture
+def eager(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checkpoint from the first commit on, and let the log start over past 200 pages."""
+    monkeypatch.setattr(db, "CHECKPOINT_ABOVE_BYTES", 0)
+    monkeypatch.setattr(db, "CHECKPOINT_PAUSE_SECONDS", 0.0)
+    monkeypatch.setattr(db, "CHECKPOINT_RESTART_FRAMES", 200)
+
+
+@pytest.mark.usefixtures("eager")
+@pytest.mark.parametrize("restarts", [True, False])
+def test_the_log_starts_over_under_steady_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, restarts: bool
+) -> None:
+    if not restarts:  # the same writes, the log never let start over: the comparison
+        monkeypatch.setattr(db, "CHECKPOINT_RESTART_FRAMES", 10**9)
+    path = tmp_path / "wal.sqlite3"
+    engine = _engine(path)
+    try:
+        for serial in range(300):  # back to back: never a pause for the checkpoints
+            _write(engine, serial)
+        logged = _log_bytes(path)
+    finally:
+        engine.dispose()
+    page = 4096 + 24  # a frame: the page and its header
+    # 300 transactions write some 30,000 pages; the log, starting over past 200, keeps
+    # under 2,000 of them on a quiet machine (the threshold, plus what was committed while
+    # the last copies ran): a wide margin for a busy one.
+    if restarts:
+        assert logged < 8_000 * page
+    else:
+        assert logged > 16_000 * page  # every page ever written is still in the log
+
+
+def test_a_transaction_waits_at_the_gate_only_while_the_rest_is_copied(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "wal.sqlite3"
+    engine = _engine(path)
+    checkpointer = db.WalCheckpointer(str(path))
+    under_way: dict[str, object] = {}
+    checkpointer.enter(under_way)  # a transaction is under way
+    own = checkpointer._connect()
+    restart = threading.Thread(target=checkpointer._restart, args=(own,))
+    restart.start()
+    began = threading.Event()
+
+    def begin() -> None:
+        checkpointer.enter({})
+        began.set()
+
+    waiting = threading.Thread(target=begin)
+    waiting.start()
+    time.sleep(0.1)
+    # The gate is closed: the new transaction waits, and the restart waits for the old one.
+    assert not began.is_set()
+    assert restart.is_alive()
+    checkpointer.leave(under_way)
+    restart.join(timeout=10)
+    waiting.join(timeout=10)
+    assert began.is_set()
+    checkpointer._close(own)
+    engine.dispose()
+
+
+def test_the_gate_opens_again_when_a_transaction_does_not_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db, "CHECKPOINT_QUIET_SECONDS", 0.2)
+    checkpointer = db.WalCheckpointer(str(tmp_path / "none.sqlite3"))
+    checkpointer.enter({})  # never leaves
+    started = time.monotonic()
+    checkpointer._restart(None)
+    assert 0.2 <= time.monotonic() - started < 5
+    began = threading.Event()
+
+    def begin() -> None:
+        checkpointer.enter({})
+        began.set()
+
+    threading.Thread(target=begin).start()
+    assert began.wait(timeout=5)
+
+
+def test_every_transaction_is_counted_out_however_it_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Committed, rolled back, failed: none is left counted, or the gate would wait for it."""
+    monkeypatch.setattr(db, "CHECKPOINT_QUIET_SECONDS", 5.0)
+    path = tmp_path / "wal.sqlite3"
+    _engine(path).dispose()
+    # An engine like the service's, with a checkpointer this test can reach.
+    engine = create_engine(
+        f"sqlite:///{path}", connect_args={"check_same_thread": False, "isolation_level": None}
+    )
+    event.listen(engine, "connect", db._sqlite_connect)
+    checkpointer = db.WalCheckpointer(str(path))
+    db._checkpoint_in_background(engine, checkpointer)
+    try:
+        _write(engine, 1)
+        with engine.connect() as connection:
+            connection.begin()
+            connection.execute(text("INSERT INTO t (x) VALUES ('x')"))
+            connection.rollback()
+            with connection.begin():  # a second transaction on the same connection
+                connection.execute(text("INSERT INTO t (x) VALUES ('y')"))
+        with pytest.raises(OperationalError, match="no such table"), engine.begin() as failed:
+            failed.execute(text("INSERT INTO missing (x) VALUES ('z')"))
+        started = time.monotonic()
+        own = checkpointer._connect()
+        try:
+            checkpointer._restart(own)
+        finally:
+            checkpointer._close(own)
+        assert time.monotonic() - started < 1  # nothing under way to wait for
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM t")).scalar_one() == 41
+    finally:
+        engine.dispose()
