@@ -15,7 +15,8 @@ target (at least 20,000 orders/s into the outbox) is printed beside them, not as
 
 Wall-clock figures on a shared machine vary with its load (printed with each figure);
 "CPU us/order" is this process's CPU time per order, steadier under load; with worker
-processes it is only this process's share (reading ids and writing the outbox).
+processes it is only this process's share (reading the ids and waiting: the workers read,
+encode and write).
 """
 
 from __future__ import annotations
