@@ -216,7 +216,7 @@ class SharingPipeline:
     def backfill(self, salt: Salt, *, workers: int | None = None) -> int:
         """Queue every stored order (within retention) whose payload is not queued yet.
 
-        Big shops are encoded in worker processes (see ``shopguard.backfill``).
+        Big shops are read, encoded and queued by worker processes (see ``shopguard.backfill``).
         """
         cutoff = self._clock() - RETENTION
         settings = self._require_settings()
