@@ -46,7 +46,7 @@ from shopguard.store.migrate import DatabaseError
 from shopguard.sync_process import ChildSyncOptions, sync_in_child
 from shopguard.ui.gc_guard import MainThreadCollector
 from shopguard.ui.main_window import MainWindow
-from shopguard.ui.orders_page import CredentialsProvider
+from shopguard.ui.models.sync_run import CredentialsProvider
 from shopguard.ui.style import STYLE_SHEET
 from shopguard.ui.tasks import TaskRunner, lower_thread_priority
 from shopguard.woo.credentials import Credentials, resolve_credentials

@@ -39,13 +39,14 @@ from shopguard.dashboard import (
 )
 from shopguard.ui.chart_card import BarLayout, ChartCard
 from shopguard.ui.messages import error_text
+from shopguard.ui.models.risk_format import BadgeKind
 from shopguard.ui.risk_badge import FILLS, OUTLINES
 from shopguard.ui.tasks import TaskRunner
 from shopguard.ui.widgets import MessageLabel
 
 log = logging.getLogger(__name__)
 
-BAND_SERIES = (
+BAND_SERIES: tuple[tuple[BadgeKind, str], ...] = (
     ("high", "High"),
     ("medium", "Medium"),
     ("low", "Low"),

@@ -30,9 +30,10 @@ from shopguard.ui.connect_dialog import ConnectDialog, connection_notes
 from shopguard.ui.dashboard_page import DashboardPage
 from shopguard.ui.messages import error_text
 from shopguard.ui.models.stores_model import StoresModel, store_title
+from shopguard.ui.models.sync_run import CredentialsProvider
 from shopguard.ui.notifier import Notifier
 from shopguard.ui.order_actions_panel import OrderActionsPanel
-from shopguard.ui.orders_page import CredentialsProvider, OrdersPage
+from shopguard.ui.orders_page import OrdersPage
 from shopguard.ui.placeholder_page import PlaceholderPage
 from shopguard.ui.settings_page import SettingsPage
 from shopguard.ui.tasks import TaskRunner
