@@ -22,6 +22,7 @@ import multiprocessing.context
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -138,13 +139,7 @@ def backfill_store(
     count = default_workers(len(ids)) if workers is None else max(1, workers)
     if count <= 1 or len(jobs) <= 1:
         encoders: dict[tuple[str, str, bool], PayloadEncoder] = {}
-        queued = 0
-        for job in jobs:
-            with sessions() as session:
-                chunk = _encode_job(job, session, encoders)
-            with sessions.begin() as session:
-                queued += queue_chunk(session, store_id, chunk)
-        return queued
+        return sum(_queue_job(job, sessions, encoders) for job in jobs)
     context = _pool_context()
     with ProcessPoolExecutor(
         min(count, len(jobs)),
@@ -208,13 +203,10 @@ def _queue_in_worker(job: _Job) -> int:
     2,000 orders allocates some 100,000 tuples and strings, none of them in a reference
     cycle, and its walks over them (and the encoder's memos) cost some 5 us an order.
     """
-    sessions = _worker_sessions(job.database_url)
     gc.disable()
     try:
-        with sessions() as session:
-            chunk = _encode_job(job, session, _WORKER_ENCODERS)
-        with _WORKER_WRITING[0], sessions.begin() as session:
-            return queue_chunk(session, job.store_id, chunk)
+        sessions = _worker_sessions(job.database_url)
+        return _queue_job(job, sessions, _WORKER_ENCODERS, _WORKER_WRITING[0])
     finally:
         gc.enable()
 
@@ -222,6 +214,20 @@ def _queue_in_worker(job: _Job) -> int:
 @lru_cache(maxsize=4)
 def _worker_sessions(database_url: str) -> sessionmaker[Session]:
     return sessionmaker(create_sqlite_engine(database_url), expire_on_commit=False)
+
+
+def _queue_job(
+    job: _Job,
+    sessions: sessionmaker[Session],
+    encoders: dict[tuple[str, str, bool], PayloadEncoder],
+    writing: AbstractContextManager[object] | None = None,
+) -> int:
+    """Read and encode one chunk, then queue it (holding ``writing``, if given, meanwhile);
+    returns how many order payloads were queued."""
+    with sessions() as session:
+        chunk = _encode_job(job, session, encoders)
+    with writing or nullcontext(), sessions.begin() as session:
+        return queue_chunk(session, job.store_id, chunk)
 
 
 def _encode_job(

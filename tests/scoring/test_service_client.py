@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from shopguard.http_headers import retry_after_seconds
 from shopguard.privacy.payload import build_order_payload
 from shopguard.scoring.service_client import (
     MAX_RETRY_AFTER,
@@ -24,7 +25,6 @@ from shopguard.scoring.service_client import (
     ServiceClient,
     ServiceError,
     ServiceRejected,
-    _retry_after_seconds,
 )
 from tests.helpers.capture_service import CaptureService
 from tests.helpers.factories import make_order
@@ -102,11 +102,11 @@ def test_a_retry_after_longer_than_a_sync_should_wait_ends_the_attempt_at_once(
 
 def test_retry_after_as_an_http_date() -> None:
     soon = datetime.now(UTC) + timedelta(seconds=120)
-    seconds = _retry_after_seconds(format_datetime(soon, usegmt=True))
+    seconds = retry_after_seconds(format_datetime(soon, usegmt=True))
     assert seconds is not None and 100 < seconds <= 120
-    assert _retry_after_seconds("yesterday-ish") is None
-    assert _retry_after_seconds("-5") == 0.0
-    assert _retry_after_seconds(None) is None
+    assert retry_after_seconds("yesterday-ish") is None
+    assert retry_after_seconds("-5") == 0.0
+    assert retry_after_seconds(None) is None
 
 
 def test_cancel_during_a_back_off_stops_at_once(proxy: FaultProxy, service: CaptureService) -> None:

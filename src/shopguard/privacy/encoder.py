@@ -103,14 +103,8 @@ class PayloadEncoder:
                 o.billing_country,
             )
         city = self._safe_city(parts[3], o)
-        country = self._countries.get(parts[4])
-        if country is None:
-            country = _country_member(parts[4] or self.default_country)
-            _remember(self._countries, parts[4], country)
-        currency = self._currencies.get(o.currency)
-        if currency is None:
-            currency = encode_basestring(_currency(o.currency))
-            _remember(self._currencies, o.currency, currency)
+        country = _cached(self._countries, parts[4], self._country_member)
+        currency = _cached(self._currencies, o.currency, _currency_json)
         text = "".join(
             (
                 '{"created_at":"',
@@ -132,7 +126,7 @@ class PayloadEncoder:
                 ',"status":',
                 self._code(o.status, o),
                 ',"total":"',
-                self._total(o.total),
+                _cached(self._totals, o.total, _decimal),
                 '"}',
             )
         )
@@ -177,12 +171,13 @@ class PayloadEncoder:
             _remember(memo, raw, value)
         return value
 
-    def _total(self, value: Decimal) -> str:
-        found = self._totals.get(value)
-        if found is None:
-            found = _decimal(value)
-            _remember(self._totals, value, found)
-        return found
+    def _country_member(self, raw: str) -> str:
+        """The ``"ship_country"`` member (with its leading comma), or nothing for a value
+        that is not a two-letter code."""
+        country = (raw or self.default_country).strip().upper()
+        if len(country) == 2 and country.isalpha():
+            return ',"ship_country":' + encode_basestring(country)
+        return ""
 
     def _code(self, value: str, order: OrderRecord) -> str:
         """``payload._code`` as JSON; WooCommerce's own codes (every order's) from a memo."""
@@ -243,13 +238,17 @@ def _may_hold_a_word(user: str, words: frozenset[str]) -> bool:
     return any(word in lowered for word in words)
 
 
-def _country_member(raw: str) -> str:
-    """The ``"ship_country"`` member (with its leading comma), or nothing for a value that is
-    not a two-letter code."""
-    country = raw.strip().upper()
-    if len(country) == 2 and country.isalpha():
-        return ',"ship_country":' + encode_basestring(country)
-    return ""
+def _currency_json(raw: str) -> str:
+    return encode_basestring(_currency(raw))
+
+
+def _cached(memo: dict[_Key, str], key: _Key, make: Callable[[_Key], str]) -> str:
+    """``make(key)``, from the memo when it was made before."""
+    found = memo.get(key)
+    if found is None:
+        found = make(key)
+        _remember(memo, key, found)
+    return found
 
 
 def _remember(memo: dict[_Key, _Value], key: _Key, value: _Value) -> None:

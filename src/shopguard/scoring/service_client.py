@@ -7,7 +7,6 @@ a shop owner can act on; nothing in a message or log names a customer.
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import json
 import logging
@@ -15,13 +14,13 @@ import random
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
 from shopguard import __version__
+from shopguard.http_headers import retry_after_seconds
 from shopguard.privacy.hashing import InvalidSalt, Salt
 from shopguard.scoring.signing import signed_headers
 
@@ -263,7 +262,7 @@ class ServiceClient:
     def _pause(self, attempt: int, retry_after: str | None) -> bool:
         """Wait before the next attempt; False when the service asks for a longer wait than
         is worth holding a sync for (everything stays queued for the next one)."""
-        delay = _retry_after_seconds(retry_after)
+        delay = retry_after_seconds(retry_after)
         if delay is None:
             ceiling = self._backoff * (2**attempt)
             delay = random.uniform(ceiling / 2, ceiling)
@@ -272,24 +271,6 @@ class ServiceClient:
         if self._cancel.wait(delay):
             raise ServiceCancelled()
         return True
-
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After in seconds (a number or an HTTP date), None when absent or unreadable."""
-    text = (value or "").strip()
-    if not text:
-        return None
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def batch_key(keys: Sequence[str]) -> str:

@@ -37,6 +37,7 @@ from requests.adapters import HTTPAdapter
 from requests_oauthlib import OAuth1
 
 from shopguard import __version__
+from shopguard.http_headers import http_date, retry_after_seconds
 from shopguard.woo.errors import (
     AuthenticationFailed,
     Cancelled,
@@ -65,11 +66,9 @@ from shopguard.woo.failures import (
 from shopguard.woo.urls import normalize_store_url
 from shopguard.woo.wire import (
     error_fields,
-    http_date,
     install_redaction,
     int_header,
     json_object,
-    retry_after_seconds,
     safe_params,
 )
 

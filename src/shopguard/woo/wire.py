@@ -1,14 +1,12 @@
-"""What the WooCommerce client reads off HTTP answers (error fields, headers, dates) and
+"""What the WooCommerce client reads off HTTP answers (error fields, header numbers) and
 what it keeps out of logs (keys and signatures in URLs)."""
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import re
 import threading
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from shopguard.woo.errors import InvalidResponse
@@ -37,34 +35,6 @@ def int_header(headers: Mapping[str, str], name: str) -> int | None:
         return max(0, int(value))
     except ValueError:
         return None
-
-
-def http_date(value: str | None) -> datetime | None:
-    """An HTTP date header (``Date``) as aware UTC; None if missing or garbled."""
-    if not value:
-        return None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """Seconds from a Retry-After header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 _SECRET_PARAMS = ("consumer_secret", "consumer_key", "oauth_signature", "oauth_consumer_key")

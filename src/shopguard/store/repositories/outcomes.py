@@ -6,7 +6,7 @@ the order's status implies. The caller owns the transaction.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -44,17 +44,13 @@ def outcomes(
 
     Every synced page and back-fill chunk asks this: plain SQL (``bulk.rows_for_ids``).
     """
+    rows: Sequence[Sequence[Any]]
     if woo_ids is None:
-        query = select(OrderOutcome.order_woo_id, OrderOutcome.outcome, OrderOutcome.recorded_at)
-        rows: Iterable[tuple[int, str, Any]] = session.execute(
-            query.where(OrderOutcome.store_id == store_id)
-        )
+        every = _OUTCOMES.format(ids="IS NOT NULL")
+        rows = session.connection().exec_driver_sql(every, (store_id,)).all()
     else:
-        rows = [
-            (woo_id, outcome, utc_from_stored(at))
-            for woo_id, outcome, at in bulk.rows_for_ids(session, _OUTCOMES, (store_id,), woo_ids)
-        ]
-    return {row[0]: OwnerOutcome(*row) for row in rows}
+        rows = bulk.rows_for_ids(session, _OUTCOMES, (store_id,), woo_ids)
+    return {w: OwnerOutcome(w, outcome, utc_from_stored(at)) for w, outcome, at in rows}
 
 
 _OUTCOMES = (
