@@ -2,7 +2,10 @@
 shop, and request bodies parsed only after the signature checked out.
 
 The ones that only hand over what ``create_app`` built are ``async``: FastAPI runs a plain
-function dependency in its thread pool, a hop to another thread and back for a lookup.
+function dependency in its thread pool, a hop to another thread and back for a lookup. So
+are the body parsers: validating a batch is pure Python work that holds the interpreter's
+lock wherever it runs, and the hop to a thread and back cost about 0.7 ms a scored batch
+(1.6 ms of parsing). What waits on the database runs in the thread pool.
 
 Bodies are parsed here rather than by FastAPI so that an unsigned request is refused
 (401) before anything in its body is looked at, and so that every 422 names its field. The
@@ -113,17 +116,19 @@ def parse_json(model: type[M], body: bytes) -> M:
         raise invalid(exc) from exc
 
 
-def score_batch(_shop: ShopDep, body: RawBodyDep, settings: SettingsDep) -> ScoreBatchCreate:
+async def score_batch(_shop: ShopDep, body: RawBodyDep, settings: SettingsDep) -> ScoreBatchCreate:
     """The body of POST /v1/orders/score, after the signature checked out."""
     return parse_json(with_max_batch(ScoreBatchCreate, settings.max_batch), body)
 
 
-def outcome_batch(_shop: ShopDep, body: RawBodyDep, settings: SettingsDep) -> OutcomeBatchCreate:
+async def outcome_batch(
+    _shop: ShopDep, body: RawBodyDep, settings: SettingsDep
+) -> OutcomeBatchCreate:
     """The body of POST /v1/outcomes, after the signature checked out."""
     return parse_json(with_max_batch(OutcomeBatchCreate, settings.max_batch), body)
 
 
-def subject(_shop: ShopDep, body: RawBodyDep) -> SubjectCreate:
+async def subject(_shop: ShopDep, body: RawBodyDep) -> SubjectCreate:
     """The body of the /v1/subjects requests, after the signature checked out."""
     return parse_json(SubjectCreate, body)
 
