@@ -109,6 +109,31 @@ def time_encoder(dialect: Dialect) -> Callable[[datetime], Any]:
 _ENCODERS: dict[str, Callable[[datetime], Any]] = {}
 
 
+def time_decoder(dialect: Dialect) -> Callable[[Any], datetime]:
+    """A stored time, as this database's driver returns it, back to a moment (UTC), as
+    ``models.UTCDateTime`` reads it: for statements whose rows bypass SQLAlchemy's
+    per-value processing (``time_encoder``'s other half). Built once per database kind."""
+    decoder = _DECODERS.get(dialect.name)
+    if decoder is None:
+        decoder = _DECODERS[dialect.name] = _make_decoder(dialect)
+    return decoder
+
+
+_DECODERS: dict[str, Callable[[Any], datetime]] = {}
+
+
+def _make_decoder(dialect: Dialect) -> Callable[[Any], datetime]:
+    stored = UTCDateTime()
+    read = stored.dialect_impl(dialect).result_processor(dialect, None)
+
+    def decode(value: Any) -> datetime:
+        moment = stored.process_result_value(value, dialect) if read is None else read(value)
+        assert isinstance(moment, datetime)
+        return moment
+
+    return decode
+
+
 def _make_encoder(dialect: Dialect) -> Callable[[datetime], Any]:
     stored = UTCDateTime().dialect_impl(dialect)
     bind = stored.bind_processor(dialect)

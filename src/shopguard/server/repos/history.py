@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Dialect, Select, and_, bindparam, false, or_, select, text, type_coerce
+from sqlalchemy import Select, and_, bindparam, false, or_, select, text, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
@@ -40,8 +40,8 @@ from shopguard.scoring.model import (
     SubjectHistory,
     Tally,
 )
-from shopguard.server.models import Order, OrderIdentifier, UTCDateTime
-from shopguard.server.repos import one_of
+from shopguard.server.models import Order, OrderIdentifier
+from shopguard.server.repos import one_of, time_decoder, time_encoder
 
 STALE_AFTER = timedelta(days=365)
 RECENT = timedelta(hours=24)
@@ -142,7 +142,6 @@ class _Counts:
 # Times are compared as the database hands them back, without converting thousands of
 # them per batch: the probe's moments are put in the stored form instead (a text on
 # SQLite, whose order is the time order; a naive UTC datetime on PostgreSQL).
-_TIME = UTCDateTime()
 _RAW = NullType()
 
 
@@ -250,49 +249,6 @@ def _statements(dialect: str) -> tuple[Select[Any], Select[Any]]:
     return sharing, matched
 
 
-_Codec = tuple[Callable[[datetime], Any], Callable[[Any], datetime]]
-_CODECS: dict[str, _Codec] = {}
-
-
-def _codec(dialect: Dialect) -> _Codec:
-    """A moment to its stored form, and a stored value back to a moment (UTC)."""
-    codec = _CODECS.get(dialect.name)
-    if codec is None:
-        codec = _CODECS[dialect.name] = _make_codec(dialect)
-    return codec
-
-
-def _make_codec(dialect: Dialect) -> _Codec:
-    stored = _TIME.dialect_impl(dialect)  # the type as this database's driver sees it
-    bind = stored.bind_processor(dialect)
-    result = stored.result_processor(dialect, None)
-
-    def encode(moment: datetime) -> Any:
-        return bind(moment) if bind is not None else _TIME.process_bind_param(moment, dialect)
-
-    def decode(value: Any) -> datetime:
-        moment = result(value) if result is not None else _TIME.process_result_value(value, dialect)
-        assert isinstance(moment, datetime)
-        return moment
-
-    # The same text, several times faster, where it is the same (checked here once).
-    sample = datetime(2026, 3, 1, 9, 30, 5, tzinfo=UTC)
-    for candidate in (_iso_text, _naive_utc):
-        if candidate(sample) == encode(sample) and candidate(sample.replace(microsecond=7)) == (
-            encode(sample.replace(microsecond=7))
-        ):
-            return candidate, decode
-    return encode, decode
-
-
-def _iso_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
 def gather(
     session: Session, shop_id: str, probes: Sequence[Probe]
 ) -> list[tuple[SubjectHistory, Activity]]:
@@ -301,7 +257,7 @@ def gather(
     if not digests:
         return [_NOTHING for _ in probes]
     dialect = session.get_bind().dialect
-    encode, decode = _codec(dialect)
+    encode, decode = time_encoder(dialect), time_decoder(dialect)
     sharing_query, matched_query = _statements(dialect.name)
     sharing = _plain_rows(session, sharing_query, {"digests": digests})
     pks = sorted({pk for _digest, pk in sharing})
