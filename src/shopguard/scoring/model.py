@@ -34,9 +34,11 @@ Safeguards for customers:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from types import MappingProxyType
 from typing import Literal
 
 MODEL_VERSION = "sg-2"
@@ -253,15 +255,6 @@ class Assessment:
     model: str = MODEL_VERSION
 
 
-@dataclass(frozen=True)
-class _Part:
-    """A contributor that makes a reason: its words and its weight in log-odds."""
-
-    code: str
-    text: str
-    weight: float
-
-
 def band_for(score: int, config: ModelConfig) -> Band:
     """``low`` < medium_cutoff <= ``medium`` < high_cutoff <= ``high``."""
     if score >= config.high_cutoff:
@@ -357,14 +350,16 @@ def assess(data: ModelInput, config: ModelConfig | None = None) -> Assessment:
             "history to go on.",
         )
     measured = _measure(data, config)
-    weights = {name: float(getattr(config.weights, name)) for name in FEATURES}
-    full = sum(weights[name] * value for name, (value, _) in measured.items())
-    own = sum(weights[name] * value for name, (_, value) in measured.items())
+    weights = _weights_of(config.weights)
+    full = own = 0.0
+    for name, (value, own_value) in measured.items():
+        weight = weights[name]
+        full += weight * value
+        own += weight * own_value
     p_full, p_own = _sigmoid(full), _sigmoid(own)
     score = _score(p_full)
-    parts = [p for p in _parts(data, measured, weights) if abs(p.weight) >= 0.05]
-    reasons = [Reason(p.code, p.text, round(p.weight, 2)) for p in parts]
-    reasons.sort(key=lambda r: -abs(r.weight))
+    reasons = _reasons(data, measured, weights)
+    reasons.sort(key=_strength)
     reasons = reasons[:MAX_REASONS]
     if not data.history.own.orders and not data.history.network.orders:
         reasons.append(
@@ -396,45 +391,66 @@ def assess(data: ModelInput, config: ModelConfig | None = None) -> Assessment:
     return Assessment(round(p_full, 4), score, band_for(score, config), tuple(reasons))
 
 
-def _parts(
+@functools.lru_cache(maxsize=16)
+def _weights_of(weights: Weights) -> Mapping[str, float]:
+    """The weights by feature name (a model has a handful of weight sets at most)."""
+    return MappingProxyType({name: float(getattr(weights, name)) for name in FEATURES})
+
+
+def _strength(reason: Reason) -> float:
+    """Sort key: the strongest contributor first."""
+    return -abs(reason.weight)
+
+
+class _Reasons(list[Reason]):
+    """The reasons of one order: a contributor is kept only when its share (the weight in
+    log-odds) is at least 0.05, with that share rounded to two decimals."""
+
+    def add(self, code: str, text: str, weight: float) -> None:
+        """Keep the contributor if it is strong enough."""
+        if abs(weight) >= 0.05:
+            self.append(Reason(code, text, round(weight, 2)))
+
+
+def _reasons(
     data: ModelInput, measured: Mapping[str, tuple[float, float]], weights: Mapping[str, float]
-) -> list[_Part]:
+) -> list[Reason]:
     """The features that make reasons, with their words (the intercept and a shop-usual
-    order value make none)."""
+    order value make none); those too weak to mention are left out."""
 
     def weight(name: str) -> float:
         return weights[name] * measured[name][0]
 
     history, activity, order = data.history, data.activity, data.order
-    parts = []
+    parts = _Reasons()
     if history.own.outcomes:
         text = f"At this shop, {_outcome_words(history.own, 'this customer')}."
-        parts.append(_Part("own_history", text, weight("own_history")))
+        parts.add("own_history", text, weight("own_history"))
     if history.network.outcomes:
         net = history.network
         shops = f"{net.shops} other shop{'s' if net.shops != 1 else ''}"
         text = f"At {shops}, {_outcome_words(net, _matched(history))}"
         if net.failed and net.last_failure_days is not None:
             text += f"; the latest {_age_words(net.last_failure_days)} before this order"
-        parts.append(_Part("network_history", text + ".", weight("network_history")))
+        parts.add("network_history", text + ".", weight("network_history"))
     if measured["cod"][0]:
         text = "Cash on delivery: nothing is paid until the parcel arrives."
-        parts.append(_Part("cod", text, weight("cod")))
+        parts.add("cod", text, weight("cod"))
     if measured["prepaid"][0]:
-        parts.append(_Part("prepaid", "Paid in advance.", weight("prepaid")))
+        parts.add("prepaid", "Paid in advance.", weight("prepaid"))
     median = order.shop_median_total
     if measured["value"][0] and median:
         ratio = order.total / median
         if ratio >= 1:
             times = f"{ratio:.0f}" if ratio >= 2 else f"{ratio:.1f}"
             text = f"The order is about {times}× this shop's usual order value."
-            parts.append(_Part("high_value", text, weight("value")))
+            parts.add("high_value", text, weight("value"))
         else:
             text = f"The order is below this shop's usual order value (about {ratio:.0%} of it)."
-            parts.append(_Part("low_value", text, weight("value")))
+            parts.add("low_value", text, weight("value"))
     if measured["first_order_here"][0]:
         text = "First order from this customer at this shop."
-        parts.append(_Part("first_order_here", text, weight("first_order_here")))
+        parts.add("first_order_here", text, weight("first_order_here"))
     here, elsewhere = activity.own_orders_24h, activity.network_orders_24h
     if here + elsewhere:
         total = here + elsewhere
@@ -445,20 +461,20 @@ def _parts(
             where = f", {elsewhere} of them at {at}" if total > 1 else f", at {at}"
         orders = "other orders" if total > 1 else "other order"
         text = f"{total} {orders} from this customer in the 24 hours before this one{where}."
-        parts.append(_Part("recent_orders", text, weight("recent_orders")))
+        parts.add("recent_orders", text, weight("recent_orders"))
     emails, phones = activity.emails_per_phone, activity.phones_per_email
     if measured["extra_links"][0]:
         if emails >= phones:
             text = f"This phone number has been used with {emails} different email addresses."
         else:
             text = f"This email address has been used with {phones} different phone numbers."
-        parts.append(_Part("linked_identities", text, weight("extra_links")))
+        parts.add("linked_identities", text, weight("extra_links"))
     if measured["place"][0] and data.place is not None:
         place = data.place
         parcels = place.delivered + place.failed
         share = round(100 * place.failed / parcels)
         text = f"{share}% of {parcels} earlier parcels to {place.city} failed across the network."
-        parts.append(_Part("place_history", text, weight("place")))
+        parts.add("place_history", text, weight("place"))
     return parts
 
 
