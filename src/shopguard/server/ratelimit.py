@@ -25,11 +25,13 @@ refill), and per worker at that.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -62,18 +64,9 @@ class RateLimiter:
         start = self.window_start(now)
         if self._first_in(start):
             self.prune(session, now)
-        insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-        statement = (
-            insert(RateWindow)
-            .values(shop_id=key, window_start=start, count=1)
-            .on_conflict_do_update(
-                index_elements=[RateWindow.shop_id, RateWindow.window_start],
-                set_={"count": RateWindow.count + 1},
-                where=RateWindow.count < self.limit,
-            )
-            .returning(RateWindow.count)
-        )
-        if session.execute(statement).scalar_one_or_none() is not None:
+        parameters = {"shop_id": key, "window_start": start, "limit": self.limit}
+        counted = session.execute(_count_statement(_dialect(session)), parameters)
+        if counted.scalar_one_or_none() is not None:
             return None
         return max(1, math.ceil(start + self.window - now.timestamp()))
 
@@ -97,3 +90,22 @@ class RateLimiter:
 
 def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
+
+
+@functools.cache
+def _count_statement(dialect: str) -> Any:
+    """The counting statement (see the module's docstring), built once per database kind:
+    built with the values inside, as it was for every request, it cost more than it took
+    to run."""
+    table = RateWindow.metadata.tables[RateWindow.__tablename__]
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table)
+        .values(shop_id=bindparam("shop_id"), window_start=bindparam("window_start"), count=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.shop_id, table.c.window_start],
+            set_={"count": table.c.count + 1},
+            where=table.c.count < bindparam("limit"),
+        )
+        .returning(table.c.count)
+    )

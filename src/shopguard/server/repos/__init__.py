@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta, timezone
@@ -30,10 +31,23 @@ from shopguard.server.models import Base, UTCDateTime
 def insert_ignoring_duplicates(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING; True if the row was inserted."""
     dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(model).values(**values).on_conflict_do_nothing().returning(literal(1))
+    statement = _insert_ignoring(model, dialect, tuple(values))
     # RETURNING, not rowcount: the ORM's execution path does not promise a rowcount.
-    return session.execute(statement).first() is not None
+    return session.execute(statement, values).first() is not None
+
+
+@functools.cache
+def _insert_ignoring(model: type[Base], dialect: str, columns: tuple[str, ...]) -> Any:
+    """The statement, built once with a parameter per column: every request remembers a
+    nonce with it, and building it with the values inside cost more than running it."""
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    table = model.metadata.tables[model.__tablename__]
+    return (
+        module.insert(table)
+        .values({name: bindparam(name, type_=table.c[name].type) for name in columns})
+        .on_conflict_do_nothing()
+        .returning(literal(1))
+    )
 
 
 # Lists travel to PostgreSQL as one text, split there (``string_to_array``): the driver
