@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
 from shopguard.server.models import AuditEntry, OperatorEntry, PurgeEntry
@@ -22,17 +22,22 @@ def add_audit(
     status: int,
     counts: Mapping[str, int],
 ) -> None:
-    """One API call."""
-    session.add(
-        AuditEntry(
-            at=at,
-            shop_id=shop_id,
-            method=method,
-            endpoint=endpoint,
-            status=status,
-            counts=json.dumps(dict(counts), sort_keys=True),
-        )
+    """One API call (a plain INSERT: every request writes one, and the ORM's unit of work
+    for a single new row cost twice as much)."""
+    session.execute(
+        _INSERT_AUDIT,
+        {
+            "at": at,
+            "shop_id": shop_id,
+            "method": method,
+            "endpoint": endpoint,
+            "status": status,
+            "counts": json.dumps(dict(counts), sort_keys=True),
+        },
     )
+
+
+_INSERT_AUDIT = insert(AuditEntry.metadata.tables[AuditEntry.__tablename__])
 
 
 def add_purge(session: Session, at: datetime, trigger: str, counts: Mapping[str, int]) -> None:

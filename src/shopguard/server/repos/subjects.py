@@ -6,6 +6,7 @@ operator's ``all_records`` (subject export) and ``erase`` reach across shops on 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
@@ -23,10 +24,15 @@ def objected(session: Session, digests: Collection[str]) -> set[str]:
     wanted = sorted(set(digests))
     if not wanted:
         return set()
-    dialect = session.get_bind().dialect.name
-    column = Objection.metadata.tables[Objection.__tablename__].c.digest
-    statement = select(column).where(one_of(column, "digests", dialect))
+    statement = _objected_statement(session.get_bind().dialect.name)
     return set(session.scalars(statement, {"digests": wanted}))
+
+
+@functools.cache
+def _objected_statement(dialect: str) -> Select[tuple[str]]:
+    """Built once per database kind: every scored batch asks."""
+    column = Objection.metadata.tables[Objection.__tablename__].c.digest
+    return select(column).where(one_of(column, "digests", dialect))
 
 
 def add_objections(
