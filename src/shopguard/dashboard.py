@@ -23,7 +23,7 @@ from shopguard.scoring.alert_settings import (
     load_seen,
     save_seen,
 )
-from shopguard.scoring.model import REASON_TITLES
+from shopguard.scoring.reasons import REASON_TITLES
 from shopguard.scoring.service_client import ServiceRejected
 from shopguard.scoring.settings import ServiceSettingsError, load_settings
 from shopguard.store.repositories import alerts as alert_repo

@@ -64,10 +64,8 @@ from shopguard.scoring.local_history import (
 )
 from shopguard.scoring.local_identity import LocalIdentifiers
 from shopguard.scoring.local_workers import assess_orders
-from shopguard.scoring.model import (
-    ModelConfig,
-    Reason,
-)
+from shopguard.scoring.model import ModelConfig
+from shopguard.scoring.reasons import Reason
 from shopguard.store.repositories import events as event_repo
 from shopguard.store.repositories import local_scoring as repo
 from shopguard.store.repositories import scores as score_repo

@@ -22,7 +22,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 
 from shopguard.scoring.local_history import DigestIndex, LocalOrder, model_input
-from shopguard.scoring.model import Assessment, ModelConfig, Reason, assess, unknown
+from shopguard.scoring.model import Assessment, ModelConfig, assess, unknown
+from shopguard.scoring.reasons import Reason
 
 PARALLEL_MIN = 20_000  # fewer orders: starting a worker costs more than it saves
 MAX_PROCESSES = 4
