@@ -8,11 +8,20 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from shopguard.scoring.model import OrderFacts
 from shopguard.store.records import OrderRecord
 from shopguard.store.repositories.orders import upsert_orders
 from shopguard.store.repositories.scores import ScoreRecord, write_scores
 
 BASE_TIME = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+ALL_KINDS = frozenset({"email", "phone", "name", "address"})
+
+
+def order_facts(
+    method: str = "cod", total: float = 50.0, median: float | None = None
+) -> OrderFacts:
+    """The risk model's facts of an order that came with every kind of identifier."""
+    return OrderFacts(method, total, ALL_KINDS, shop_median_total=median)
 
 
 def make_order(woo_id: int, **overrides: Any) -> OrderRecord:

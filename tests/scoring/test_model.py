@@ -27,12 +27,8 @@ from shopguard.scoring.model import (
     band_for,
     features,
 )
-
-KINDS = frozenset({"email", "phone", "name", "address"})
-
-
-def facts(method: str = "cod", total: float = 50.0, median: float | None = None) -> OrderFacts:
-    return OrderFacts(method, total, KINDS, shop_median_total=median)
+from tests.helpers.factories import ALL_KINDS
+from tests.helpers.factories import order_facts as facts
 
 
 def network(failed: int, delivered: int = 0, shops: int = 1, refused: bool = True) -> Tally:
@@ -85,7 +81,7 @@ def test_unknown_when_there_is_nothing_to_go_on() -> None:
     result = assess(ModelInput(OrderFacts("cod", 10.0, frozenset())))
     assert (result.band, result.score, result.p_fail) == ("unknown", None, None)
     assert result.reasons[0].code == "no_identifiers"
-    objected = assess(ModelInput(OrderFacts("cod", 10.0, KINDS, objected=True)))
+    objected = assess(ModelInput(OrderFacts("cod", 10.0, ALL_KINDS, objected=True)))
     assert objected.band == "unknown" and objected.reasons[0].code == "objected"
 
 

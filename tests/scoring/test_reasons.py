@@ -23,12 +23,7 @@ from shopguard.scoring.reasons import (
     contributions,
     strength,
 )
-
-ALL_KINDS = frozenset({"email", "phone", "name", "address"})
-
-
-def facts(method: str = "cod", total: float = 50.0, median: float | None = None) -> OrderFacts:
-    return OrderFacts(method, total, ALL_KINDS, shop_median_total=median)
+from tests.helpers.factories import order_facts as facts
 
 
 def failing(shops: int) -> Tally:
