@@ -1,6 +1,7 @@
 """The SQLite engine's background checkpoints (``db.WalCheckpointer``): under steady writes
 the write-ahead log keeps starting over, so no request has to copy a long log back itself;
-and its gate never holds a transaction for longer than it must."""
+its gate closes between transactions where it can, and never holds one for longer than it
+must."""
 
 from __future__ import annotations
 
@@ -67,9 +68,42 @@ def test_the_log_starts_over_under_steady_writes(
         assert logged > 16_000 * page  # every page ever written is still in the log
 
 
-def test_a_transaction_waits_at_the_gate_only_while_the_rest_is_copied(
-    tmp_path: Path,
+def test_the_gate_closes_between_transactions_not_during_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(db, "CHECKPOINT_LULL_SECONDS", 5.0)
+    path = tmp_path / "wal.sqlite3"
+    engine = _engine(path)
+    checkpointer = db.WalCheckpointer(str(path))
+    first: dict[str, object] = {}
+    checkpointer.enter(first)  # a request's transaction is under way
+    own = checkpointer._connect()
+    restart = threading.Thread(target=checkpointer._restart, args=(own,))
+    restart.start()
+    time.sleep(0.1)
+    # The gate is still open: another transaction begins at once, the two overlap.
+    second: dict[str, object] = {}
+    began = threading.Event()
+    threading.Thread(target=lambda: (checkpointer.enter(second), began.set())).start()
+    assert began.wait(timeout=2)
+    checkpointer.leave(first)
+    time.sleep(0.1)
+    assert restart.is_alive()  # the second is under way: no moment without one yet
+    ended = time.monotonic()
+    checkpointer.leave(second)  # that moment: gate closed, the rest copied, gate open
+    restart.join(timeout=10)
+    assert not restart.is_alive()
+    assert time.monotonic() - ended < 2  # not the 5 s it would wait for such a moment
+    assert not checkpointer._gate_closed
+    checkpointer._close(own)
+    engine.dispose()
+
+
+def test_a_transaction_waits_at_the_gate_only_while_the_rest_is_copied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Transactions overlapping all the time: the gate closes anyway after a while."""
+    monkeypatch.setattr(db, "CHECKPOINT_LULL_SECONDS", 0.05)
     path = tmp_path / "wal.sqlite3"
     engine = _engine(path)
     checkpointer = db.WalCheckpointer(str(path))
@@ -85,6 +119,7 @@ def test_a_transaction_waits_at_the_gate_only_while_the_rest_is_copied(
         began.set()
 
     waiting = threading.Thread(target=begin)
+    time.sleep(0.3)
     waiting.start()
     time.sleep(0.1)
     # The gate is closed: the new transaction waits, and the restart waits for the old one.
@@ -101,12 +136,13 @@ def test_a_transaction_waits_at_the_gate_only_while_the_rest_is_copied(
 def test_the_gate_opens_again_when_a_transaction_does_not_end(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(db, "CHECKPOINT_LULL_SECONDS", 0.1)
     monkeypatch.setattr(db, "CHECKPOINT_QUIET_SECONDS", 0.2)
     checkpointer = db.WalCheckpointer(str(tmp_path / "none.sqlite3"))
     checkpointer.enter({})  # never leaves
     started = time.monotonic()
     checkpointer._restart(None)
-    assert 0.2 <= time.monotonic() - started < 5
+    assert 0.3 <= time.monotonic() - started < 5
     began = threading.Event()
 
     def begin() -> None:
