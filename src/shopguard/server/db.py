@@ -120,14 +120,14 @@ class WalCheckpointer:
     ``CHECKPOINT_RESTART_FRAMES``, the thread copies once more, then has this process's
     gate closed (``enter`` waits) by whichever transaction ends with no other under way,
     copies the few frames committed since its copy and opens the gate again: the next
-    transaction starts the log over. Only that last copy is waited for, about once in ninety batches. Closing
-    the gate between transactions rather than during one spares the next request the
-    wait for the one under way (up to a whole batch, 50 ms). Should no such moment come
-    within ``CHECKPOINT_LULL_SECONDS`` (transactions overlapping all the time), the gate
-    closes anyway and the round waits for those under way to end, which the others wait
-    for anyway: SQLite runs one writer at a time. With several worker processes the gate
-    holds only this one's transactions: the log may then start over only when the
-    requests' own threshold is reached, as before.
+    transaction starts the log over. Only that last copy is waited for, about once in
+    ninety batches. Closing the gate between transactions rather than during one spares
+    the next request the wait for the one under way (up to a whole batch, 50 ms). Should
+    no such moment come within ``CHECKPOINT_LULL_SECONDS`` (transactions overlapping all
+    the time), the gate closes anyway and the round waits for those under way to end,
+    which the others wait for anyway: SQLite runs one writer at a time. With several
+    worker processes the gate holds only this one's transactions: the log may then start
+    over only when the requests' own threshold is reached, as before.
     """
 
     def __init__(self, path: str) -> None:
