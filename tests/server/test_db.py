@@ -5,8 +5,10 @@ must."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,37 @@ def _write(engine: Engine, serial: int) -> None:
 
 def _log_bytes(path: Path) -> int:
     return Path(f"{path}-wal").stat().st_size
+
+
+def _begin_in_thread(checkpointer: db.WalCheckpointer, info: dict[str, object]) -> threading.Event:
+    """A transaction beginning in another thread; the event is set once it is past the gate."""
+    began = threading.Event()
+
+    def begin() -> None:
+        checkpointer.enter(info)
+        began.set()
+
+    threading.Thread(target=begin).start()
+    return began
+
+
+@contextlib.contextmanager
+def _restart_under_way(
+    path: Path, under_way: dict[str, object]
+) -> Iterator[tuple[db.WalCheckpointer, threading.Thread]]:
+    """A database whose checkpointer starts a restart round while a transaction
+    (``under_way``) is in progress; the round's thread runs while the block does."""
+    engine = _engine(path)
+    checkpointer = db.WalCheckpointer(str(path))
+    checkpointer.enter(under_way)
+    own = checkpointer._connect()
+    restart = threading.Thread(target=checkpointer._restart, args=(own,))
+    restart.start()
+    try:
+        yield checkpointer, restart
+    finally:
+        checkpointer._close(own)
+        engine.dispose()
 
 
 @pytest.fixture
@@ -72,31 +105,21 @@ def test_the_gate_closes_between_transactions_not_during_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(db, "CHECKPOINT_LULL_SECONDS", 5.0)
-    path = tmp_path / "wal.sqlite3"
-    engine = _engine(path)
-    checkpointer = db.WalCheckpointer(str(path))
-    first: dict[str, object] = {}
-    checkpointer.enter(first)  # a request's transaction is under way
-    own = checkpointer._connect()
-    restart = threading.Thread(target=checkpointer._restart, args=(own,))
-    restart.start()
-    time.sleep(0.1)
-    # The gate is still open: another transaction begins at once, the two overlap.
-    second: dict[str, object] = {}
-    began = threading.Event()
-    threading.Thread(target=lambda: (checkpointer.enter(second), began.set())).start()
-    assert began.wait(timeout=2)
-    checkpointer.leave(first)
-    time.sleep(0.1)
-    assert restart.is_alive()  # the second is under way: no moment without one yet
-    ended = time.monotonic()
-    checkpointer.leave(second)  # that moment: gate closed, the rest copied, gate open
-    restart.join(timeout=10)
-    assert not restart.is_alive()
-    assert time.monotonic() - ended < 2  # not the 5 s it would wait for such a moment
-    assert not checkpointer._gate_closed
-    checkpointer._close(own)
-    engine.dispose()
+    first: dict[str, object] = {}  # a request's transaction is under way
+    with _restart_under_way(tmp_path / "wal.sqlite3", first) as (checkpointer, restart):
+        time.sleep(0.1)
+        # The gate is still open: another transaction begins at once, the two overlap.
+        second: dict[str, object] = {}
+        assert _begin_in_thread(checkpointer, second).wait(timeout=2)
+        checkpointer.leave(first)
+        time.sleep(0.1)
+        assert restart.is_alive()  # the second is under way: no moment without one yet
+        ended = time.monotonic()
+        checkpointer.leave(second)  # that moment: gate closed, the rest copied, gate open
+        restart.join(timeout=10)
+        assert not restart.is_alive()
+        assert time.monotonic() - ended < 2  # not the 5 s it would wait for such a moment
+        assert not checkpointer._gate_closed
 
 
 def test_a_transaction_waits_at_the_gate_only_while_the_rest_is_copied(
@@ -104,33 +127,17 @@ def test_a_transaction_waits_at_the_gate_only_while_the_rest_is_copied(
 ) -> None:
     """Transactions overlapping all the time: the gate closes anyway after a while."""
     monkeypatch.setattr(db, "CHECKPOINT_LULL_SECONDS", 0.05)
-    path = tmp_path / "wal.sqlite3"
-    engine = _engine(path)
-    checkpointer = db.WalCheckpointer(str(path))
-    under_way: dict[str, object] = {}
-    checkpointer.enter(under_way)  # a transaction is under way
-    own = checkpointer._connect()
-    restart = threading.Thread(target=checkpointer._restart, args=(own,))
-    restart.start()
-    began = threading.Event()
-
-    def begin() -> None:
-        checkpointer.enter({})
-        began.set()
-
-    waiting = threading.Thread(target=begin)
-    time.sleep(0.3)
-    waiting.start()
-    time.sleep(0.1)
-    # The gate is closed: the new transaction waits, and the restart waits for the old one.
-    assert not began.is_set()
-    assert restart.is_alive()
-    checkpointer.leave(under_way)
-    restart.join(timeout=10)
-    waiting.join(timeout=10)
-    assert began.is_set()
-    checkpointer._close(own)
-    engine.dispose()
+    under_way: dict[str, object] = {}  # a transaction is under way
+    with _restart_under_way(tmp_path / "wal.sqlite3", under_way) as (checkpointer, restart):
+        time.sleep(0.3)
+        began = _begin_in_thread(checkpointer, {})
+        time.sleep(0.1)
+        # The gate is closed: the new transaction waits, the restart waits for the old one.
+        assert not began.is_set()
+        assert restart.is_alive()
+        checkpointer.leave(under_way)
+        restart.join(timeout=10)
+        assert began.wait(timeout=10)
 
 
 def test_the_gate_opens_again_when_a_transaction_does_not_end(
@@ -143,14 +150,7 @@ def test_the_gate_opens_again_when_a_transaction_does_not_end(
     started = time.monotonic()
     checkpointer._restart(None)
     assert 0.3 <= time.monotonic() - started < 5
-    began = threading.Event()
-
-    def begin() -> None:
-        checkpointer.enter({})
-        began.set()
-
-    threading.Thread(target=begin).start()
-    assert began.wait(timeout=5)
+    assert _begin_in_thread(checkpointer, {}).wait(timeout=5)
 
 
 def test_every_transaction_is_counted_out_however_it_ends(

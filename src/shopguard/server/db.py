@@ -207,10 +207,11 @@ class WalCheckpointer:
         self._checkpoint(connection)
         try:
             with self._state:
-                self._gate_wanted = True
-                if not self._in_transaction:
-                    self._gate_closed = True
-                self._state.wait_for(lambda: self._gate_closed, CHECKPOINT_LULL_SECONDS)
+                self._gate_wanted = True  # closed by ``leave`` as the last one ends
+                self._state.wait_for(
+                    lambda: self._gate_closed or not self._in_transaction,
+                    CHECKPOINT_LULL_SECONDS,
+                )
                 self._gate_closed = True
                 quiet = self._state.wait_for(
                     lambda: self._in_transaction == 0, CHECKPOINT_QUIET_SECONDS
