@@ -25,7 +25,12 @@ Run (from the repository root)::
    throughput, each batch on a new connection (another shop's app), each for
    ``--duration`` seconds after a warm-up.
 
-Prints a table with the figures beside the targets; asserts nothing.
+4. With SQLite, what the parts of a batch cost on this machine (``server_floor.py``): a
+   signed request that does nothing, a batch of one order, the SQL of a batch of 100
+   replayed without the service, and a fixed pure-Python workload.
+
+Prints a table with the figures beside the targets, then the parts' table; asserts
+nothing.
 """
 
 from __future__ import annotations
@@ -57,6 +62,13 @@ if str(ROOT) not in sys.path:  # run as a script: make ``tests`` importable
 from shopguard.scoring.signing import signed_headers  # noqa: E402
 from shopguard.server import migrations  # noqa: E402
 from shopguard.server.migrate import head_revision, upgrade_database  # noqa: E402
+from tests.benchmarks.server_floor import (  # noqa: E402
+    Floor,
+    print_floors,
+    python_reference,
+    request_floors,
+    sql_floor,
+)
 from tests.benchmarks.server_world import (  # noqa: E402
     PEPPER_HEX,
     BatchMaker,
@@ -441,10 +453,11 @@ def main() -> None:
     world = World(args.orders, args.shops, args.seed)
     seeded, seeding = seeded_sqlite(world, args.cache_dir, args.reseed)
     rows: list[tuple[Figures, str, str]] = []
+    floors: list[Floor] = []
     with tempfile.TemporaryDirectory(prefix="sg-bench-") as temp:
         workdir = Path(temp)
         if not args.skip_sqlite:
-            rows += sqlite_runs(world, seeded, workdir, args)
+            rows += sqlite_runs(world, seeded, workdir, args, floors)
         reason = unavailable_reason()
         if args.skip_postgres or reason:
             if reason:
@@ -452,12 +465,15 @@ def main() -> None:
         else:
             rows += postgres_runs(world, seeded, workdir, args)
     print_table(world, seeding, rows)
+    if floors:
+        print_floors(floors)
 
 
 def sqlite_runs(
-    world: World, seeded: Path, workdir: Path, args: argparse.Namespace
+    world: World, seeded: Path, workdir: Path, args: argparse.Namespace, floors: list[Floor]
 ) -> list[tuple[Figures, str, str]]:
-    """A copy of the seeded file; one worker, a sequential client (and, if asked, more)."""
+    """A copy of the seeded file; one worker, a sequential client (and, if asked, more);
+    then what the parts of a batch cost (``server_floor``), added to ``floors``."""
     rows: list[tuple[Figures, str, str]] = []
     database = workdir / "server.sqlite3"
     shutil.copyfile(seeded, database)
@@ -474,8 +490,12 @@ def sqlite_runs(
             rows.append(
                 (Figures("SQLite, 1 worker", args.clients, args.duration, result), "-", "-")
             )
+        floors += request_floors(world, server[0])
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
+    print("  replaying a batch's SQL on its own ...")
+    floors.append(sql_floor(world, seeded, workdir))
+    floors.append(python_reference())
     return rows
 
 
