@@ -34,7 +34,7 @@ from shopguard.ui.assessment_editors import (
     TextEditor,
     YesNoEditor,
 )
-from shopguard.ui.assessment_fields import DateField, GrowingTextEdit, PersonField
+from shopguard.ui.assessment_fields import DateField, GrowingTextEdit, PersonField, parse_date
 from shopguard.ui.assessment_tables import TableEditor
 from shopguard.ui.assessment_wizard import AUTOSAVE_MS, AssessmentWizard
 from shopguard.ui.assessments_page import AssessmentsPage
@@ -433,6 +433,59 @@ def test_validation_lists_what_is_missing_and_jumps_there(
     assert isinstance(editor, PersonEditor)
     type_person(qtbot, editor.field)
     assert len(problem_texts(wizard)) == len(expected) - 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "understood"),
+    [
+        ("2026-11-25", "2026-11-25"),
+        ("25/11/2026", "2026-11-25"),
+        ("5.1.2027", "2027-01-05"),
+        (" 25-11-2026 ", "2026-11-25"),
+        ("2026/1/5", "2026-01-05"),
+        ("2026-02-30", None),  # no such day
+        ("11/25/2026", None),  # month first: not how UK or EU owners write it
+        ("25/11/26", None),  # which century?
+        ("next Tuesday", None),
+        ("", None),
+    ],
+)
+def test_dates_are_read_day_first_or_year_first(typed: str, understood: str | None) -> None:
+    day = parse_date(typed)
+    assert (day.isoformat() if day else None) == understood
+
+
+def test_a_date_that_is_not_one_is_kept_and_blocks_completing(
+    qtbot: QtBot, page: AssessmentsPage, service: AssessmentService
+) -> None:
+    wizard = start(page, "ico-lia")
+    fill_required(qtbot, wizard)
+    editor = wizard.editor("decision.completed_by")
+    assert isinstance(editor, PersonEditor)
+    box = editor.field.date_field.line_edit
+    box.clear()
+    qtbot.keyClicks(box, "2026-02-30")
+    assert editor.field.date_field.hint.isVisibleTo(editor.field)
+    wizard.save_now()
+    assert "“2026-02-30”: not a date" in wizard.save_label.text()
+
+    wizard.go_to(0)
+    wizard.complete_button.click()
+    assert wizard.confirm_box is None  # not offered: the typed text would be lost
+    assert "“2026-02-30” is not a date" in wizard.banner.text()
+    assert wizard.current_index == wizard.section_index("decision.completed_by")
+    assert box.text() == "2026-02-30"  # kept as typed
+    assert service.open(wizard.assessment_id).versions == ()
+
+    # Written the way the owner writes dates, it is understood and shown as understood.
+    box.clear()
+    qtbot.keyClicks(box, "25/11/2026")
+    box.editingFinished.emit()
+    assert box.text() == "2026-11-25"
+    complete_through_dialog(wizard)
+    opened = service.open(wizard.assessment_id)
+    assert len(opened.versions) == 1 and not opened.has_draft
+    assert opened.draft.answers["decision.completed_by"]["date"] == "2026-11-25"
 
 
 def test_page_change_saves_at_once(

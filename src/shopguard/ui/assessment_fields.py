@@ -5,6 +5,7 @@ They hold no answer logic; ``assessment_editors`` and ``assessment_tables`` buil
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -23,13 +24,25 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
-DATE_HINT = "Write the date as 2026-11-25, or pick it from the calendar."
+DATE_HOW = "Write the date as 25/11/2026 or 2026-11-25, or pick it from the calendar."
+DATE_HINT = "Not a date: write it as 25/11/2026 or 2026-11-25, or pick it from the calendar."
+# Day first, as in the UK, Greece and the rest of the EU (25/11/2026, 25.11.2026, 25-11-2026),
+# or year first (2026-11-25); never month first.
+_DAY_FIRST = re.compile(r"(\d{1,2})\s*[./-]\s*(\d{1,2})\s*[./-]\s*(\d{4})")
+_YEAR_FIRST = re.compile(r"(\d{4})\s*[./-]\s*(\d{1,2})\s*[./-]\s*(\d{1,2})")
 
 
 def parse_date(text: str) -> date | None:
-    """A ``YYYY-MM-DD`` date, or None."""
+    """The date written in ``text`` (day first, or year first), or None."""
+    stripped = text.strip()
+    if match := _DAY_FIRST.fullmatch(stripped):
+        day, month, year = (int(part) for part in match.groups())
+    elif match := _YEAR_FIRST.fullmatch(stripped):
+        year, month, day = (int(part) for part in match.groups())
+    else:
+        return None
     try:
-        return date.fromisoformat(text.strip()) if len(text.strip()) == 10 else None
+        return date(year, month, day)
     except ValueError:
         return None
 
@@ -78,7 +91,9 @@ def choice_combo(options: tuple[str, ...]) -> QComboBox:
 
 
 class DateField(QWidget):
-    """A date typed as YYYY-MM-DD or picked from a calendar; "" while empty.
+    """A date typed (25/11/2026 or 2026-11-25) or picked from a calendar; shown and kept as
+    ``YYYY-MM-DD`` once the owner leaves the box. Text that is not a date stays in the box,
+    marked, and ``is_valid`` says so: the wizard will not complete over it.
 
     Signals:
         changed(): the owner typed or picked a date (or cleared it).
@@ -89,10 +104,10 @@ class DateField(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.line_edit = QLineEdit()
-        self.line_edit.setPlaceholderText("YYYY-MM-DD")
-        self.line_edit.setMaxLength(10)
-        self.line_edit.setFixedWidth(self.fontMetrics().horizontalAdvance("0000-00-000") + 24)
-        self.line_edit.setToolTip(DATE_HINT)
+        self.line_edit.setPlaceholderText("DD/MM/YYYY")
+        self.line_edit.setMaxLength(20)
+        self.line_edit.setFixedWidth(self.fontMetrics().horizontalAdvance("00/00/0000-0") + 24)
+        self.line_edit.setToolTip(DATE_HOW)
         self.calendar = QCalendarWidget()
         self.calendar.setGridVisible(True)
         menu = QMenu(self)
@@ -115,6 +130,7 @@ class DateField(QWidget):
         layout.addWidget(self.hint)
         layout.addStretch(1)
         self.line_edit.textEdited.connect(self._on_line_edit_text_edited)
+        self.line_edit.editingFinished.connect(self._on_line_edit_editing_finished)
         self.calendar.clicked.connect(self._on_calendar_clicked)
         menu.aboutToShow.connect(self._on_menu_about_to_show)
 
@@ -122,6 +138,15 @@ class DateField(QWidget):
         """The date as ``YYYY-MM-DD``, or "" when empty or not a date yet."""
         day = parse_date(self.line_edit.text())
         return day.isoformat() if day else ""
+
+    def is_valid(self) -> bool:
+        """Whether the box is empty or holds a date."""
+        typed = self.line_edit.text()
+        return not typed.strip() or parse_date(typed) is not None
+
+    def typed(self) -> str:
+        """What is in the box, as typed."""
+        return self.line_edit.text().strip()
 
     def set_text(self, value: str) -> None:
         """Show a date (without emitting ``changed``)."""
@@ -139,6 +164,12 @@ class DateField(QWidget):
     def _on_line_edit_text_edited(self, text: str) -> None:
         self.hint.setVisible(bool(text.strip()) and parse_date(text) is None)
         self.changed.emit()
+
+    @Slot()
+    def _on_line_edit_editing_finished(self) -> None:
+        day = parse_date(self.line_edit.text())
+        if day is not None and self.line_edit.text() != day.isoformat():
+            self.line_edit.setText(day.isoformat())  # the date as understood
 
     @Slot(QDate)
     def _on_calendar_clicked(self, day: QDate) -> None:

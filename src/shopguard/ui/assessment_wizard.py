@@ -30,6 +30,7 @@ from shopguard.assessments import rules
 from shopguard.assessments.answers import missing
 from shopguard.assessments.service import CannotComplete, Opened, VersionInfo
 from shopguard.ui.assessment_editors import AnswerEditor, QuestionBlock
+from shopguard.ui.assessment_fields import DateField
 from shopguard.ui.assessment_notices import (
     confirm_text,
     frozen_notice,
@@ -263,6 +264,8 @@ class AssessmentWizard(QDialog):
     def check_and_complete(self) -> None:
         """Save, ask the service what is still missing; show it, or offer to complete."""
         self.save_now()
+        if self._stopped_by_unreadable_date():
+            return
         self.complete_button.setEnabled(False)
         self._db.run(
             functools.partial(self._service.problems, self.assessment_id),
@@ -273,6 +276,8 @@ class AssessmentWizard(QDialog):
     def complete(self) -> None:
         """Save and freeze the draft as the next version (no questions asked)."""
         self.save_now()
+        if self._stopped_by_unreadable_date():
+            return
         self.complete_button.setEnabled(False)
         self._db.run(
             functools.partial(self._service.complete, self.assessment_id),
@@ -292,6 +297,29 @@ class AssessmentWizard(QDialog):
             "info",
         )
         self._apply_mode()
+
+    def unreadable_dates(self) -> list[DateField]:
+        """The date boxes holding text that is not a date (kept as typed, saved as none)."""
+        return [field for field in self.findChildren(DateField) if not field.is_valid()]
+
+    def _stopped_by_unreadable_date(self) -> bool:
+        """Show the first date box that is not a date, and say so; False if there is none.
+        A version is never completed over it: the text typed would be lost."""
+        unreadable = self.unreadable_dates()
+        if not unreadable:
+            return False
+        field = unreadable[0]
+        for index, page in self._built.items():
+            if page.isAncestorOf(field):
+                self.go_to(index)
+                page.scroll_area.ensureWidgetVisible(field, 0, 40)
+        field.line_edit.setFocus()
+        self.banner.show_message(
+            f"“{field.typed()}” is not a date. Write it as 25/11/2026 or 2026-11-25, or pick "
+            "it from the calendar; then check again.",
+            "error",
+        )
+        return True
 
     def show_problems(self, problems: list[rules.Problem]) -> None:
         """List what blocks "Complete"; each line jumps to its question."""
@@ -390,7 +418,12 @@ class AssessmentWizard(QDialog):
             )
             return
         if self._saving == 0 and not self._dirty:
-            self.save_label.setText(f"All changes saved at {datetime.now():%H:%M}")
+            unreadable = self.unreadable_dates()
+            self.save_label.setText(
+                f"Saved at {datetime.now():%H:%M}, except “{unreadable[0].typed()}”: not a date"
+                if unreadable
+                else f"All changes saved at {datetime.now():%H:%M}"
+            )
         self._update_status()
         self.saved.emit()
 
