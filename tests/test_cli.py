@@ -317,5 +317,5 @@ def test_outcome_commands_are_in_the_help() -> None:
     assert result.returncode == 0
     assert "outcome" in result.stdout and "pending-outcomes" in result.stdout
     detail = run("outcome", "--help")
-    assert "delivered,failed,refused,returned,undo" in detail.stdout
+    assert "delivered,failed,refused,returned,cancelled,undo" in detail.stdout
     assert run("outcome", "12", "lost").returncode == 2  # argparse names the choices

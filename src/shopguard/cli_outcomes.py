@@ -1,7 +1,8 @@
 """The ``shopguard outcome`` and ``shopguard pending-outcomes`` commands.
 
-``outcome ORDER_NUMBER delivered|failed|refused|returned`` records what happened to an
-order's parcel (``undo`` forgets it: the WooCommerce status counts again); with a scoring
+``outcome ORDER_NUMBER delivered|failed|refused|returned|cancelled`` records what happened
+to an order's parcel ("cancelled": never sent; ``undo`` forgets it: the WooCommerce status
+counts again); with a scoring
 service it is queued and sent, without one the shop's own scores are updated.
 ``pending-outcomes`` lists the orders whose status (failed, refunded) leaves the parcel's
 fate to the owner.
@@ -43,7 +44,9 @@ def add_parsers(sub: Any, add_common: AddCommon) -> None:
     )
     outcome.add_argument("order_number", metavar="ORDER_NUMBER", help="as WooCommerce shows it")
     outcome.add_argument(
-        "outcome", choices=(*OWNER_OUTCOMES, UNDO), help="what happened, or 'undo'"
+        "outcome",
+        choices=(*OWNER_OUTCOMES, UNDO),
+        help="what happened ('cancelled': the parcel was never sent), or 'undo'",
     )
     outcome.add_argument("--store", metavar="URL", help="which store (needed if several)")
     add_common(outcome)
@@ -140,7 +143,10 @@ def cmd_pending(args: argparse.Namespace, paths: AppPaths) -> int:
             f"  {row['number']:>8}  {row['status']:<9} {row['date_created_gmt'][:10]}  "
             f"{row['total']} {row['currency']}  ({row['store']})"
         )
-    _out("Record one with: shopguard outcome ORDER_NUMBER delivered|failed|refused|returned")
+    _out(
+        "Record one with: shopguard outcome ORDER_NUMBER "
+        "delivered|failed|refused|returned|cancelled (cancelled: never sent)"
+    )
     return EXIT_OK
 
 

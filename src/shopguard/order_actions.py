@@ -491,15 +491,20 @@ def _view(
     )
 
 
+def _marked(outcome: str | None) -> str:
+    """An outcome as the owner's message names it ("cancelled": the parcel never left)."""
+    return "not sent" if outcome == "cancelled" else str(outcome)
+
+
 def _unchanged(order: OrderRecord, outcome: str | None) -> str:
     if outcome is None:
         return f"Order {order.number} had no outcome of yours to undo; nothing changed."
-    return f"Order {order.number} is already marked {outcome}; nothing changed."
+    return f"Order {order.number} is already marked {_marked(outcome)}; nothing changed."
 
 
 def _outcome_message(order: OrderRecord, view: OutcomeView) -> str:
     if view.source == "owner":
-        return f"Order {order.number} is marked {view.outcome}."
+        return f"Order {order.number} is marked {_marked(view.outcome)}."
     if view.outcome is not None:
         return (
             f"Your outcome for order {order.number} is undone: its WooCommerce status "

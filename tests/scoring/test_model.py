@@ -138,7 +138,10 @@ def test_any_method_but_cod_is_paid_in_advance_and_an_unknown_one_sits_halfway()
         assess(ModelInput(facts(method))) for method in ("cod", "stripe", "vivawallet", "other")
     )
     assert viva.p_fail == stripe.p_fail
-    assert any(r.code == "prepaid" and r.text == "Paid in advance." for r in viva.reasons)
+    assert any(
+        r.code == "prepaid" and r.text == "Pays before the parcel is sent (not cash on delivery)."
+        for r in viva.reasons
+    )
     assert not any(r.code in ("cod", "prepaid") for r in other.reasons)
     middle = (_logit(cod.p_fail) + _logit(stripe.p_fail)) / 2
     assert abs(_logit(other.p_fail) - middle) < 0.01

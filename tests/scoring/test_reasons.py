@@ -62,7 +62,9 @@ def test_weak_contributors_are_left_out_and_shares_rounded() -> None:
     weights = {name: 0.0 for name in measured} | {"prepaid": -0.83456, "value": 0.24}
     reasons = contributions(data, measured, weights)
     # 51 against a usual 50 is 0.03 doublings: a share of 0.007, too small to mention.
-    assert reasons == [Reason("prepaid", "Paid in advance.", -0.83)]
+    assert reasons == [
+        Reason("prepaid", "Pays before the parcel is sent (not cash on delivery).", -0.83)
+    ]
 
 
 def test_the_strongest_contributor_comes_first_whatever_its_sign() -> None:

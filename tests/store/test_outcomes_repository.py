@@ -50,7 +50,7 @@ def test_set_replace_and_clear(sessions: sessionmaker[Session]) -> None:
         assert repo.clear_outcome(session, store_id, 1) is None
         assert repo.get_outcome(session, store_id, 1) is None
         with pytest.raises(ValueError, match="Unknown outcome"):
-            repo.set_outcome(session, store_id, 2, "cancelled", BASE_TIME)
+            repo.set_outcome(session, store_id, 2, "lost", BASE_TIME)
 
 
 def test_awaiting_decision_and_lookup_by_number(sessions: sessionmaker[Session]) -> None:

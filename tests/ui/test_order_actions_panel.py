@@ -88,7 +88,9 @@ def test_outcome_buttons_ask_report_and_undo(
     store = connect(demo.credentials)
     order = _order(sessions, store, "refunded")
     _show(panel, runners, store, order)
-    assert panel.outcome_label.text() == "WooCommerce says Refunded: what happened to the parcel?"
+    assert panel.outcome_label.text() == (
+        "WooCommerce says Refunded: was the parcel sent, and what happened to it?"
+    )
     assert not panel.undo_button.isEnabled()
 
     with qtbot.waitSignal(panel.order_changed, timeout=15_000) as changed:
@@ -111,6 +113,28 @@ def test_outcome_buttons_ask_report_and_undo(
     assert runners.wait_until_idle()
     assert panel.outcome_label.text().startswith("WooCommerce says Refunded")
     assert not any(b.isChecked() for b in panel.outcome_buttons.values())
+
+
+def test_a_failed_payment_can_be_reported_as_never_sent(
+    qtbot: QtBot,
+    panel: OrderActionsPanel,
+    runners: Runners,
+    connect: Connect,
+    demo: DemoStore,
+    sessions: sessionmaker[Session],
+) -> None:
+    store = connect(demo.credentials)
+    order = _order(sessions, store, "failed")
+    _show(panel, runners, store, order)
+    assert panel.outcome_label.text().startswith("WooCommerce says Failed: was the parcel sent")
+    button = panel.outcome_buttons["cancelled"]
+    assert button.text() == "Not sent"
+
+    with qtbot.waitSignal(panel.order_changed, timeout=15_000):
+        button.click()
+    assert runners.wait_until_idle()
+    assert panel.outcome_label.text() == "Outcome: Not sent (you reported it)."
+    assert f"Order {order.number} is marked not sent." in panel.message.text()
 
 
 def test_on_hold_asks_first_then_changes_woocommerce(
@@ -301,7 +325,7 @@ def test_show_order_by_id_reads_the_order_first(
     order = _order(sessions, store, "failed")
     panel.show_order(store, order.woo_id)
     assert runners.wait_until_idle()
-    assert panel.outcome_label.text() == "WooCommerce says Failed: what happened to the parcel?"
+    assert panel.outcome_label.text().startswith("WooCommerce says Failed: was the parcel sent")
     assert all(b.isEnabled() for b in panel.outcome_buttons.values())
 
     panel.show_order(store, 987654)  # not kept here (yet)

@@ -12,7 +12,7 @@ How it works (sg-2): the order's log-odds of failing is a weighted sum of a few 
   (mean ``base_rate``, weight ``prior_strength`` earlier parcels), so one refusal moves
   the estimate but is no verdict: once from this shop's parcels alone, once from every
   shop's (what other shops add is its own feature, so it can be held back separately);
-* order facts: cash on delivery, or paid in advance (any WooCommerce method but ``cod``;
+* order facts: cash on delivery, or paying before delivery (any WooCommerce method but ``cod``;
   a method sent as "other" counts as neither), the value against the shop's usual, first
   order here, orders in the last 24 hours, one phone under many emails (or the reverse),
   and the delivery town's record across the network.

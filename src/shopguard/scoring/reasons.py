@@ -19,7 +19,7 @@ REASON_TITLES = {
     "own_history": "Earlier deliveries to this customer at this shop",
     "network_history": "Earlier deliveries to this customer at other shops",
     "cod": "Cash on delivery",
-    "prepaid": "Paid in advance",
+    "prepaid": "Pays before delivery",
     "high_value": "Order well above the shop's usual value",
     "low_value": "Order below the shop's usual value",
     "first_order_here": "First order from this customer here",
@@ -87,7 +87,9 @@ def contributions(
         text = "Cash on delivery: nothing is paid until the parcel arrives."
         parts.add("cod", text, weight("cod"))
     if measured["prepaid"][0]:
-        parts.add("prepaid", "Paid in advance.", weight("prepaid"))
+        parts.add(
+            "prepaid", "Pays before the parcel is sent (not cash on delivery).", weight("prepaid")
+        )
     median = order.shop_median_total
     if measured["value"][0] and median:
         ratio = order.total / median

@@ -47,6 +47,8 @@ OUTCOME_WORDS = {
     "returned": "Returned",
     "cancelled": "Cancelled",
 }
+# On the owner's buttons and what they reported: "cancelled" is a parcel never sent.
+OWNER_WORDS = {**OUTCOME_WORDS, "cancelled": "Not sent"}
 STATUS_WORDS = {
     "pending": "Pending payment",
     "processing": "Processing",
@@ -87,9 +89,12 @@ def _status_word(status: str) -> str:
 def outcome_text(view: OutcomeView) -> str:
     """Where the order's outcome stands, in words."""
     if view.source == "owner":
-        return f"Outcome: {OUTCOME_WORDS[view.outcome or '']} (you reported it)."
+        return f"Outcome: {OWNER_WORDS[view.outcome or '']} (you reported it)."
     if view.needs_decision:
-        return f"WooCommerce says {_status_word(view.status)}: what happened to the parcel?"
+        return (
+            f"WooCommerce says {_status_word(view.status)}: was the parcel sent, and what "
+            "happened to it?"
+        )
     if view.outcome is not None:
         return (
             f"Outcome: {OUTCOME_WORDS[view.outcome]} (from the WooCommerce status "
@@ -191,9 +196,13 @@ class OrderActionsPanel(QWidget):
         # Two columns, like the actions below: the pane beside the table is narrow.
         outcome_row = QGridLayout()
         for index, outcome in enumerate(OWNER_OUTCOMES):
-            button = QPushButton(OUTCOME_WORDS[outcome])
+            button = QPushButton(OWNER_WORDS[outcome])
             button.setCheckable(True)
-            button.setToolTip(f"Report that the parcel was {outcome}")
+            button.setToolTip(
+                "Report that the parcel was never sent (say, the payment failed)"
+                if outcome == "cancelled"
+                else f"Report that the parcel was {outcome}"
+            )
             button.clicked.connect(functools.partial(self._on_outcome_button_clicked, outcome))
             self.outcome_buttons[outcome] = button
             outcome_row.addWidget(button, index // 2, index % 2)

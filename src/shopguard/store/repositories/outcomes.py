@@ -19,8 +19,9 @@ from shopguard.store.models import Order, OrderOutcome
 from shopguard.store.records import ORDER_FIELDS, OrderRecord
 from shopguard.store.types import utc_from_stored
 
-OWNER_OUTCOMES = ("delivered", "failed", "refused", "returned")
-"""What an owner can report about a parcel."""
+OWNER_OUTCOMES = ("delivered", "failed", "refused", "returned", "cancelled")
+"""What an owner can report about a parcel ("cancelled": it was never sent, as when the
+payment failed; it counts neither way)."""
 
 
 @dataclass(frozen=True, slots=True)
