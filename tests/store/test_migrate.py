@@ -58,6 +58,8 @@ def test_every_released_schema_upgrades_with_its_data(golden: Path, tmp_path: Pa
             assert order is not None
             assert order.total == Decimal("59.90")
             assert order.billing_first_name == "Γιώργος"
+            # Orders stored before the search key (0010) are found with it too.
+            assert order_repo.count_orders(session, store.id, search="γιωργος") == 1
             assert store_repo.get_cursor(session, store.id).full_sync_done
     finally:
         engine.dispose()

@@ -15,6 +15,7 @@ from shopguard.store.records import PII_FIELDS
 from shopguard.store.repositories import events as event_repo
 from shopguard.store.repositories import orders as order_repo
 from shopguard.store.repositories import stores as store_repo
+from shopguard.store.search import fold
 from tests.helpers.factories import make_order
 
 
@@ -114,6 +115,42 @@ def test_search_matches_every_word_in_any_field(
         assert order_repo.count_orders(session, store_id, search="%_") == 1
 
 
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("ελένη", [1]),  # Greek without capitals or accents
+        ("ΕΛΕΝΗ θεσσαλονικη", [1]),
+        ("theo", [2]),  # Latin without accents
+        ("THÉO", [2]),
+        ("sw1a1aa", [3]),  # a postcode typed without its space
+        ("SW1A 1AA", [3]),
+        ("07700900123", [3]),  # a phone typed without its spaces
+        ("#1003", [3]),  # an order number as the screen shows it
+        ("ÉLÈNE", []),
+    ],
+)
+def test_search_ignores_case_accents_and_spacing(
+    sessions: sessionmaker[Session], store_id: int, typed: str, found: list[int]
+) -> None:
+    orders = [
+        make_order(1, billing_first_name="Ελένη", billing_city="Θεσσαλονίκη", number="1001"),
+        make_order(2, billing_first_name="Théo", billing_city="Lyon", number="1002"),
+        make_order(
+            3,
+            billing_first_name="Oliver",
+            billing_postcode="SW1A 1AA",
+            billing_phone="07700 900 123",
+            number="1003",
+        ),
+    ]
+    with sessions.begin() as session:
+        order_repo.upsert_orders(session, store_id, orders)
+    with sessions() as session:
+        listed = order_repo.list_orders(session, store_id, search=typed)
+        assert sorted(o.woo_id for o in listed) == found
+        assert order_repo.count_orders(session, store_id, search=typed) == len(found)
+
+
 def test_orders_are_kept_per_store(sessions: sessionmaker[Session], store_id: int) -> None:
     with sessions.begin() as session:
         other = store_repo.get_or_create_store(session, url="https://other.example").id
@@ -156,6 +193,13 @@ def test_erasure_blanks_raw_fields_for_good(sessions: sessionmaker[Session]) -> 
     assert all(getattr(kept, name) == "" for name in PII_FIELDS)
     assert kept.billing_city == "Athens" and kept.total == order.total
     assert [(e.order_woo_id, e.detail) for e in erased_events] == [(9, "{}")]
+    # Nor does the search find the order by what was erased; by its town it still does.
+    with sessions() as session:
+        for erased in ("6912345678", order.billing_email, order.billing_first_name):
+            assert order_repo.count_orders(session, store_id, search=erased) == 0, erased
+        assert order_repo.count_orders(session, store_id, search="athens") == 1
+        key = session.execute(text("SELECT search_text FROM orders WHERE woo_id = 9")).scalar()
+    assert key.split("\n") == ["athens", fold(order.payment_method_title)]
 
 
 def test_orders_between_reads_back_exactly_what_was_stored(

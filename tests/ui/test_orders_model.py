@@ -22,6 +22,7 @@ from shopguard.store.repositories import orders as order_repo
 from shopguard.store.repositories import scores as score_repo
 from shopguard.store.repositories import stores as store_repo
 from shopguard.store.repositories.scores import ScoreRecord
+from shopguard.store.search import search_key
 from shopguard.ui.models.order_columns import count_text
 from shopguard.ui.models.order_format import local_time, money, status_label
 from shopguard.ui.models.orders_model import (
@@ -259,9 +260,9 @@ def test_100k_orders_stay_lazy(
     rows = []
     for i in range(1, 100_001):
         record = make_order(i, date_created_gmt=now + timedelta(minutes=i))
+        values = {name: getattr(record, name) for name in ORDER_FIELDS}
         rows.append(
-            {name: getattr(record, name) for name in ORDER_FIELDS}
-            | {"store_id": store_id, "synced_at": now}
+            values | {"store_id": store_id, "synced_at": now, "search_text": search_key(values)}
         )
     with sessions.begin() as session:
         session.execute(insert(Order), rows)

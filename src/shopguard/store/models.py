@@ -103,6 +103,8 @@ class Order(Base):
     shipping_method_title: Mapped[str] = mapped_column(String(200), default="")
     item_count: Mapped[int] = mapped_column(default=0)
     customer_id: Mapped[int] = mapped_column(default=0)
+    # The searched fields folded for the orders screen (``shopguard.store.search``).
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     billing_first_name: Mapped[str] = mapped_column(String(200), default="")
     billing_last_name: Mapped[str] = mapped_column(String(200), default="")

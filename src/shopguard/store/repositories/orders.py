@@ -15,6 +15,7 @@ from sqlalchemy import (
     Select,
     String,
     Text,
+    bindparam,
     cast,
     func,
     or_,
@@ -27,6 +28,7 @@ from shopguard.store import bulk
 from shopguard.store.models import Order
 from shopguard.store.records import ORDER_FIELDS, PII_FIELDS, OrderRecord
 from shopguard.store.repositories.events import record_events
+from shopguard.store.search import SEARCHED_FIELDS, search_key, search_terms
 from shopguard.store.types import Money, UTCDateTime, utc_from_stored
 
 SortKey = Literal[
@@ -43,20 +45,6 @@ _SORT_COLUMNS: dict[str, tuple[ColumnElement[Any] | InstrumentedAttribute[Any], 
     "payment": (Order.payment_method_title, Order.woo_id),
     "country": (Order.billing_country, Order.woo_id),
 }
-
-_SEARCH_COLUMNS = (
-    Order.number,
-    Order.status,
-    Order.billing_first_name,
-    Order.billing_last_name,
-    Order.billing_email,
-    Order.billing_phone,
-    Order.billing_city,
-    Order.billing_postcode,
-    Order.shipping_city,
-    Order.shipping_postcode,
-    Order.payment_method_title,
-)
 
 
 @dataclass
@@ -110,6 +98,7 @@ def upsert_orders(
         values["synced_at"] = when
         if woo_id in erased:
             values.update(dict.fromkeys(PII_FIELDS, ""))
+        values["search_text"] = search_key(values)
         rows.append(values)
         facts: dict[str, Any] = {"number": record.number, "status": record.status}
         if before is None:
@@ -146,11 +135,22 @@ def erase_personal_data(
         update(Order)
         .where(Order.store_id == store_id, Order.woo_id.in_(ids), Order.pii_erased_at.is_(None))
         .values(**values)
-        .returning(Order.woo_id)
+        .returning(Order.id, Order.woo_id, *(getattr(Order, f) for f in SEARCHED_FIELDS))
     )
-    erased = [r.woo_id for r in result]
+    rows = result.all()
+    erased = [row.woo_id for row in rows]
+    # The search key held the erased fields too: made again from what is left.
+    keys = [{"pk": row.id, "key": search_key(dict(row._mapping))} for row in rows]
+    if keys:
+        session.execute(_SET_SEARCH_KEY, keys)
     record_events(session, [("order.erased", w, {}) for w in erased], store_id=store_id, at=when)
     return len(erased)
+
+
+_TABLE = Order.metadata.tables["orders"]
+_SET_SEARCH_KEY = (
+    update(_TABLE).where(_TABLE.c.id == bindparam("pk")).values(search_text=bindparam("key"))
+)
 
 
 def sort_columns(sort: SortKey) -> tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...]:
@@ -164,12 +164,14 @@ def search_filter(query: Select[Any], store_id: int, search: str) -> Select[Any]
 
 
 def _filtered(query: Select[Any], store_id: int, search: str) -> Select[Any]:
+    """Each word must appear in the order's number, status or search key (folded: see
+    ``store.search``)."""
     query = query.where(Order.store_id == store_id)
-    terms = search.split()
-    for term in terms:
+    for term in search_terms(search):
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         like = f"%{escaped}%"
-        query = query.where(or_(*(c.ilike(like, escape="\\") for c in _SEARCH_COLUMNS)))
+        columns = (Order.number, Order.status, Order.search_text)
+        query = query.where(or_(*(c.like(like, escape="\\") for c in columns)))
     return query
 
 
