@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import keyring
 import pytest
+from keyring.backends import fail
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
@@ -253,3 +255,27 @@ def test_a_saved_service_shows_when_the_page_opens(
     settings.refresh()
     assert runners.wait_until_idle()
     assert box.url_edit.text() == "https://other.example"
+
+
+def test_without_a_keyring_the_secret_box_does_not_claim_one(
+    qtbot: QtBot, paths: AppPaths, sessions: sessionmaker[Session], runners: Runners
+) -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        save_settings(paths.config, make_settings("https://score.example", "shop-7"))
+        settings = SettingsPage(
+            paths=paths,
+            stores=StoresModel(),
+            tasks=runners.network,
+            sharing=SharingPipeline(sessions, paths),
+        )
+        qtbot.addWidget(settings)
+        settings.refresh()
+        assert runners.wait_until_idle()
+    finally:
+        keyring.set_keyring(previous)
+    assert settings.keyring_label.text().startswith("No system keyring")
+    placeholder = settings.scoring_box.secret_edit.placeholderText()
+    assert "kept in the keyring" not in placeholder
+    assert "SHOPGUARD_SERVICE_SECRET" in placeholder

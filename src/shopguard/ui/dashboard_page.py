@@ -39,6 +39,7 @@ from shopguard.dashboard import (
 )
 from shopguard.ui.chart_card import BarLayout, ChartCard
 from shopguard.ui.messages import error_text
+from shopguard.ui.models.order_format import local_time
 from shopguard.ui.models.risk_format import BadgeKind
 from shopguard.ui.risk_badge import FILLS, OUTLINES
 from shopguard.ui.tasks import TaskRunner
@@ -138,11 +139,8 @@ class OutboxCard(QFrame):
                 "scoring."
             )
         else:
-            when = (
-                f" Last sent {state.last_sent_at:%d %b %Y, %H:%M} UTC."
-                if state.last_sent_at
-                else ""
-            )
+            # In this computer's time, as every other time on screen.
+            when = f" Last sent {local_time(state.last_sent_at)}." if state.last_sent_at else ""
             self.mode_label.setText(outbox_line(state) + "." + when)
         if state.configured and state.failing and state.last_error:
             self.error_label.show_message(

@@ -46,6 +46,7 @@ LOCAL_MODE = (
     "sent anywhere."
 )
 SECRET_KEPT = "(kept in the keyring: type it again to save changes)"
+SECRET_NOT_KEPT = "(no keyring here: it comes from SHOPGUARD_SERVICE_SECRET; type it to change)"
 
 
 def service_mode_text(settings: ServiceSettings | None) -> str:
@@ -113,6 +114,7 @@ class ScoringSettingsBox(QGroupBox):
         self._busy = False
         self._configured = False
         self._shown: ServiceSettings | None = None
+        self.keyring_usable: bool | None = None  # None: not checked yet
         self.confirm_stop: QMessageBox | None = None
 
         self.mode_label = QLabel(LOCAL_MODE)
@@ -270,10 +272,18 @@ class ScoringSettingsBox(QGroupBox):
             if changed:  # never overwrite what the owner is typing with the same old values
                 self.url_edit.setText(settings.url)
                 self.shop_edit.setText(settings.shop_id)
-            self.secret_edit.setPlaceholderText(SECRET_KEPT)
+            self.secret_edit.setPlaceholderText(
+                SECRET_NOT_KEPT if self.keyring_usable is False else SECRET_KEPT
+            )
         else:
             self.secret_edit.setPlaceholderText("the shop secret the scoring service gave you")
         self.stop_button.setEnabled(self._configured and not self._busy)
+
+    def set_keyring_usable(self, usable: bool) -> None:
+        """Whether secrets can be kept here (the page checks the keyring off the GUI thread):
+        the secret box never claims a keyring the computer does not have."""
+        self.keyring_usable = usable
+        self._show_mode(self._shown, configured=self._configured)
 
     def _start(self, message: str) -> None:
         self._busy = True
@@ -468,3 +478,5 @@ class SettingsPage(QWidget):
             self.keyring_label.show_message(status.message, "ok")
         else:
             self.keyring_label.show_message(status.message, "warning")
+        if status is not None:
+            self.scoring_box.set_keyring_usable(status.usable)
