@@ -24,7 +24,11 @@ from shopguard.order_actions import (
     PartlyDone,
 )
 from shopguard.paths import AppPaths
-from shopguard.prepayment import DEFAULT_PREPAYMENT_TEMPLATE, render_message
+from shopguard.prepayment import (
+    DEFAULT_PREPAYMENT_TEMPLATE,
+    render_message,
+    unfilled_placeholders,
+)
 from shopguard.scoring.settings import ENV_SECRET
 from shopguard.services import (
     ClientOptions,
@@ -192,6 +196,23 @@ def test_render_message_fills_known_placeholders_only() -> None:
         order_total="9.90 EUR",
     )
     assert text == "7 Shop 9.90 EUR {name} {"
+
+
+@pytest.mark.parametrize(
+    ("template", "unfilled"),
+    [
+        (DEFAULT_PREPAYMENT_TEMPLATE, []),
+        ("Pay {order_total} via {payment_link}", ["{payment_link}"]),
+        ("Order {order_number, total {order_total", ["{order_number", "{order_total"]),
+        ("Total: order_total} { } {", ["order_total}"]),
+        ("{Order_Total} and {order_total}", ["{Order_Total}"]),
+        ("A brace alone { or {} is fine", []),
+    ],
+)
+def test_placeholders_that_would_reach_the_customer_unfilled(
+    template: str, unfilled: list[str]
+) -> None:
+    assert unfilled_placeholders(template) == unfilled
 
 
 def test_read_only_key_makes_actions_unavailable(

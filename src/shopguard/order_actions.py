@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from shopguard import prepayment
+from shopguard.money import money
 from shopguard.paths import AppPaths
 from shopguard.privacy.payload import OWNER_DECIDES, build_outcome_payload, outcome_for_status
 from shopguard.scoring.model import WITHDRAWN
@@ -333,7 +334,7 @@ class OrderActionService:
             self.prepayment_template() if template is None else template,
             order_number=order.number,
             shop_name=store.name,
-            order_total=f"{order.total} {order.currency}".strip(),
+            order_total=money(order.total, order.currency),
         )
 
     # Internals ---------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 The owner can edit its wording; it is kept as plain text in the profile's config folder
 (``prepayment_message.txt``). ``{order_number}``, ``{shop_name}`` and ``{order_total}`` are
 filled in for each order; any other braces are left exactly as typed, so a stray "{" can
-never break sending.
+never break sending. What looks meant as a placeholder but is none (``{payment_link}``,
+``{order_total`` with its brace missing) is listed by ``unfilled_placeholders``, so the
+owner can correct it before a customer reads it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,24 @@ DEFAULT_PREPAYMENT_TEMPLATE = (
     "Kind regards,\n{shop_name}"
 )
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+
+
+# What looks meant as a placeholder but is none: a word in braces ShopGuard does not fill
+# in ("{payment_link}"), or a placeholder's name with a brace missing ("{order_total").
+_LOOKALIKE = re.compile(
+    r"\{\s*[A-Za-z_][A-Za-z0-9_ ]*\s*\}|\{(?:" + "|".join(PLACEHOLDERS) + r")(?!\})"
+    r"|(?<!\{)(?:" + "|".join(PLACEHOLDERS) + r")\}"
+)
+
+
+def unfilled_placeholders(template: str) -> list[str]:
+    """The placeholder look-alikes the customer would read exactly as typed, in order."""
+    found = []
+    for match in _LOOKALIKE.finditer(template):
+        text = match.group(0)
+        if _PLACEHOLDER.fullmatch(text) is None and text not in found:
+            found.append(text)
+    return found
 
 
 def render_message(template: str, *, order_number: str, shop_name: str, order_total: str) -> str:

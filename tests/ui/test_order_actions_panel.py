@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy.orm import Session, sessionmaker
 
 from shopguard.demo.server import DemoStore
+from shopguard.money import money
 from shopguard.order_actions import (
     READ_ONLY_REASON,
     OrderActionService,
@@ -211,6 +212,15 @@ def test_prepayment_shows_the_editable_message_before_sending(
     assert dialog is not None
     assert dialog.editor.toPlainText() == DEFAULT_PREPAYMENT_TEMPLATE
     assert f"order {order.number} at {store.name}" in dialog.preview.text()
+    assert f"total of {money(order.total, order.currency)} in" in dialog.preview.text()
+    send = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert send.isEnabled() and not dialog.warning.isVisibleTo(dialog)
+
+    # A placeholder ShopGuard does not fill in, or one with a brace missing, is never sent
+    # to the customer as typed.
+    dialog.editor.setPlainText("Pay here: {payment_link}. Total {order_total")
+    assert not send.isEnabled()
+    assert "“{payment_link}”, “{order_total”" in dialog.warning.text()
 
     dialog.editor.setPlainText("Please pay for order {order_number} first. {shop_name}")
     dialog.keep_box.setChecked(True)

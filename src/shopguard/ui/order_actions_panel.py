@@ -23,13 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shopguard.money import money
 from shopguard.order_actions import (
     ActionResult,
     OutcomeResult,
     OutcomeView,
     unavailable_reason,
 )
-from shopguard.prepayment import render_message
+from shopguard.prepayment import render_message, unfilled_placeholders
 from shopguard.privacy.payload import OWNER_DECIDES, outcome_for_status
 from shopguard.store.records import OrderRecord, StoreRecord
 from shopguard.store.repositories.outcomes import OWNER_OUTCOMES
@@ -126,6 +127,7 @@ class PrepaymentDialog(QDialog):
         self.preview.setWordWrap(True)
         self.preview.setTextFormat(Qt.TextFormat.PlainText)
         self.preview.setObjectName("helpText")
+        self.warning = MessageLabel()
         self.keep_box = QCheckBox("Use this wording next time too")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -136,6 +138,7 @@ class PrepaymentDialog(QDialog):
         layout.addWidget(self.editor)
         layout.addWidget(QLabel("The customer will read:"))
         layout.addWidget(self.preview)
+        layout.addWidget(self.warning)
         layout.addWidget(self.keep_box)
         layout.addWidget(self.buttons)
         self.buttons.accepted.connect(self.accept)
@@ -156,8 +159,18 @@ class PrepaymentDialog(QDialog):
     @Slot()
     def _on_editor_text_changed(self) -> None:
         self.preview.setText(self.message)
+        unfilled = unfilled_placeholders(self.template)
+        if unfilled:
+            names = ", ".join(f"“{text}”" for text in unfilled)
+            self.warning.show_message(
+                f"The customer would read {names} exactly as typed: ShopGuard fills in only "
+                "{order_number}, {shop_name} and {order_total}. Correct or remove it to send.",
+                "warning",
+            )
+        else:
+            self.warning.clear_message()
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(
-            bool(self.message.strip())
+            bool(self.message.strip()) and not unfilled
         )
 
 
@@ -358,7 +371,7 @@ class OrderActionsPanel(QWidget):
         fill = {
             "order_number": self._order.number,
             "shop_name": self._store.name,
-            "order_total": f"{self._order.total} {self._order.currency}".strip(),
+            "order_total": money(self._order.total, self._order.currency),
         }
         dialog = PrepaymentDialog(template, fill, self)
         dialog.finished.connect(self._on_prepayment_dialog_finished)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from PySide6.QtCore import QLocale
+
+from shopguard.money import money
+
+__all__ = ["country_name", "local_time", "money", "status_label"]
 
 STATUS_LABELS: dict[str, str] = {
     "pending": "Pending payment",
@@ -19,24 +22,6 @@ STATUS_LABELS: dict[str, str] = {
     "trash": "Deleted in WooCommerce",
 }
 
-CURRENCY_SYMBOLS: dict[str, str] = {
-    "EUR": "€",
-    "GBP": "£",
-    "USD": "$",
-    "CAD": "CA$",
-    "AUD": "A$",
-    "JPY": "¥",
-    "CHF": "CHF ",
-    "PLN": "zł ",
-    "SEK": "kr ",
-    "DKK": "kr ",
-    "NOK": "kr ",
-    "CZK": "Kč ",
-    "HUF": "Ft ",
-    "RON": "lei ",
-    "BGN": "лв ",
-}
-
 
 def status_label(status: str) -> str:
     """WooCommerce's status slug as the shop's admin shows it ("on-hold" → "On hold")."""
@@ -44,16 +29,6 @@ def status_label(status: str) -> str:
         return STATUS_LABELS[status]
     words = status.removeprefix("wc-").replace("-", " ").replace("_", " ").strip()
     return words.capitalize() if words else "Unknown"
-
-
-def money(amount: Decimal, currency: str) -> str:
-    """An amount with its currency: "€59.90", "£12.00", "-€5.00", "12.50 XYZ"."""
-    sign = "-" if amount < 0 else ""
-    digits = f"{abs(amount):,.2f}"
-    symbol = CURRENCY_SYMBOLS.get(currency.upper())
-    if symbol is None:
-        return f"{sign}{digits} {currency}".strip()
-    return f"{sign}{symbol}{digits}"
 
 
 def local_time(moment: datetime) -> str:
