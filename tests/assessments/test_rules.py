@@ -8,7 +8,7 @@ import pytest
 
 from shopguard.assessments import rules
 from shopguard.assessments.answers import AnswerError, check_answers, missing
-from shopguard.assessments.templates import Template, parse_template
+from shopguard.assessments.templates import Template, load_template, parse_template
 
 LEVEL = ["Low", "Medium", "High"]
 
@@ -196,6 +196,12 @@ def test_missing_answers_are_named_in_template_order() -> None:
     found = rules.problems(_template(), {})
     assert [p.key for p in found] == ["need.why", "signoff.by"]
     assert found[0].message == "Answer “Why?”"
+
+
+def test_an_empty_register_asks_for_a_row_not_an_answer() -> None:
+    messages = [p.message for p in rules.problems(load_template("ico-dpia"), {})]
+    assert "Add at least one risk to “Identify and assess risks”" in messages
+    assert not any(m.startswith("Answer “Identify and assess risks") for m in messages)
 
 
 def test_an_override_needs_a_reason() -> None:

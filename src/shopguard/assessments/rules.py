@@ -151,12 +151,23 @@ def dpia_needed(template: Template, answers: Mapping[str, Any]) -> bool | None:
 
 def problems(template: Template, answers: Mapping[str, Any]) -> list[Problem]:
     """Everything that blocks "Complete", in template order; empty when it may complete."""
-    found = [Problem(q.section, q.key, f"Answer “{q.prompt}”") for q in missing(template, answers)]
+    found = [Problem(q.section, q.key, _missing_text(q)) for q in missing(template, answers)]
     found.extend(_table_problems(template, answers))
     found.extend(_risk_problems(template, answers))
     order = {s.id: n for n, s in enumerate(template.sections)}
     found.sort(key=lambda p: order.get(p.section, len(order)))
     return found
+
+
+# What a table's rows are called, by its role (an empty table asks for one).
+ROW_NOUNS = {"risks": "risk", "measures": "measure"}
+
+
+def _missing_text(question: Question) -> str:
+    if question.type == "table":
+        noun = ROW_NOUNS.get(question.role, "row")
+        return f"Add at least one {noun} to “{question.prompt}”"
+    return f"Answer “{question.prompt}”"
 
 
 def _table_problems(template: Template, answers: Mapping[str, Any]) -> list[Problem]:

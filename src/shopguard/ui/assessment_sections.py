@@ -185,18 +185,18 @@ class SectionPage(QWidget):
             self.scroll_area.ensureWidgetVisible(block, 0, 40)
 
 
-class SectionList(QListWidget):
-    """The side list of sections; long titles wrap onto a second line.
+class WrappingList(QListWidget):
+    """A list whose long lines wrap onto more lines instead of running off its edge.
 
     Each row's height is worked out here from the list's width: ``QListView`` sizes wrapped
-    rows once and elides them when the width changes afterwards.
+    rows once and elides them when the width changes afterwards. Call ``fit_rows`` after
+    adding items.
     """
 
     PADDING = (10, 7)  # the style sheet's item padding (horizontal, vertical)
 
     def __init__(self) -> None:
         super().__init__()
-        self.setObjectName("sections")
         self.setWordWrap(True)
         self.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -218,6 +218,14 @@ class SectionList(QListWidget):
                 QRect(0, 0, max(width, 40), 1000), Qt.TextFlag.TextWordWrap, item.text()
             )
             item.setSizeHint(QSize(self.viewport().width(), text.height() + 2 * down + 2))
+
+
+class SectionList(WrappingList):
+    """The side list of sections; long titles wrap onto a second line."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("sections")
 
 
 class WizardHeader(QWidget):
@@ -280,7 +288,8 @@ class ProblemsPanel(QFrame):
         self.setObjectName("problemsPanel")
         self.title_label = QLabel()
         self.title_label.setWordWrap(True)
-        self.list_widget = QListWidget()
+        self.list_widget = WrappingList()
+        self.list_widget.PADDING = (4, 2)  # items unpadded by the style sheet
         self.list_widget.setObjectName("problems")
         self.list_widget.viewport().setCursor(Qt.CursorShape.PointingHandCursor)
         self.list_widget.setToolTip("Click a line to go to that question")
@@ -306,6 +315,7 @@ class ProblemsPanel(QFrame):
             item.setData(PROBLEM_ROLE, problem.key)
             item.setToolTip("Click to go to this question")
             self.list_widget.addItem(item)
+        self.list_widget.fit_rows()
         count = len(problems)
         rows = min(count, PROBLEM_ROWS)
         frame = 2 * self.list_widget.frameWidth() + 2

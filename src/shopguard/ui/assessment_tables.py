@@ -37,7 +37,6 @@ from shopguard.ui.assessment_fields import DateField, GrowingTextEdit, PersonFie
 from shopguard.ui.models.assessment_rows_model import AnswerRowsModel, overall_level
 from shopguard.ui.widgets import MessageLabel
 
-_NOUNS = {"risks": "risk", "measures": "measure"}
 REASON_NEEDED = "Required: say why you chose a different level than the grid gives."
 ROW_HEIGHT = 28
 VISIBLE_ROWS = 6
@@ -93,7 +92,7 @@ class TableEditor(AnswerEditor):
     def __init__(self, question: Question, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.question = question
-        self.noun = _NOUNS.get(question.role, "row")
+        self.noun = rules.ROW_NOUNS.get(question.role, "row")
         self.model = AnswerRowsModel(question, self)
         self._read_only = False
         self._loading = False
