@@ -106,12 +106,17 @@ class OutboxCard(QFrame):
         for key, caption in (
             ("waiting", "waiting to be sent"),
             ("failing", "of them failed to send"),
-            ("sent", "sent"),
+            ("sent", "items sent"),
         ):
             figure = QLabel("0")
             figure.setObjectName("figure")
             label = QLabel(caption)
             label.setObjectName("figureCaption")
+            if key == "sent":
+                label.setToolTip(
+                    "Each order, each later change to it and each delivery outcome counts as "
+                    "one item: there are more items than orders."
+                )
             column = QVBoxLayout()
             column.addWidget(figure)
             column.addWidget(label)
