@@ -53,6 +53,7 @@ def test_every_code_the_model_gives_has_a_title_and_every_title_a_code() -> None
     ]
     codes = {reason.code for data in inputs for reason in assess(data).reasons}
     assert codes == set(REASON_TITLES)
+    assert max(len(title) for title in REASON_TITLES.values()) <= 35  # a chart's labels
 
 
 def test_weak_contributors_are_left_out_and_shares_rounded() -> None:

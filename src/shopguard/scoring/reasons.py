@@ -16,23 +16,24 @@ if TYPE_CHECKING:
     from shopguard.scoring.model import ModelInput, SubjectHistory, Tally
 
 REASON_TITLES = {
-    "own_history": "Earlier deliveries to this customer at this shop",
-    "network_history": "Earlier deliveries to this customer at other shops",
+    "own_history": "Customer's record at this shop",
+    "network_history": "Customer's record at other shops",
     "cod": "Cash on delivery",
     "prepaid": "Pays before delivery",
-    "high_value": "Order well above the shop's usual value",
-    "low_value": "Order below the shop's usual value",
-    "first_order_here": "First order from this customer here",
-    "recent_orders": "Several orders from one customer within 24 hours",
-    "linked_identities": "One phone or email used with several others",
+    "high_value": "Order far above the usual value",
+    "low_value": "Order below the usual value",
+    "first_order_here": "First order from this customer",
+    "recent_orders": "Several orders within 24 hours",
+    "linked_identities": "Phone or email linked to others",
     "place_history": "Deliveries to this town often fail",
-    "no_identifiers": "No email, phone or address to go on",
+    "no_identifiers": "No email, phone or address",
     "no_history": "No earlier orders anywhere",
-    "safeguard_shops": "Held at Medium: too few shops reported failures",
-    "objected": "The customer objected to risk scoring",
+    "safeguard_shops": "Held at Medium (too few shops)",
+    "objected": "Customer objected to scoring",
 }
 """A short title per reason code, for summaries over many orders (a reason's own text
-speaks of one order: "At 2 other shops, 3 of 4 parcels ...")."""
+speaks of one order: "At 2 other shops, 3 of 4 parcels ..."); short enough for a chart's
+labels beside a narrow window (at most 35 characters)."""
 
 # The strong identifier kinds (``model.STRONG_KINDS``, in its order), as a reason names them.
 STRONG_KIND_WORDS = {"email": "email", "phone": "phone number", "address": "address"}
