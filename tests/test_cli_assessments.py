@@ -46,6 +46,7 @@ def test_examples_new_list_export_and_import(tmp_path: Path) -> None:
     assert by_id[lia_id]["title"] == "Newsletter" and by_id[lia_id]["version"] is None
 
     exported = tmp_path / "out" / "dpia.json"
+    exported.parent.mkdir()
     done = run(data, "export", "dpia", "--json", str(exported))
     assert done.returncode == 0, done.stderr
     document = json.loads(exported.read_text(encoding="utf-8"))
@@ -97,3 +98,35 @@ def test_wrong_kind_and_bad_files(tmp_path: Path) -> None:
     foreign.write_text(json.dumps({"answers": {}}), encoding="utf-8")
     refused = run(data, "import-assessment", str(foreign))
     assert "not a ShopGuard assessment export" in refused.stderr
+
+
+@pytest.mark.parametrize("kind", ["--pdf", "--json"])
+def test_export_never_creates_a_folder(tmp_path: Path, kind: str) -> None:
+    data = tmp_path / "profile"
+    run(data, "assessments", "new", "--template", "ico-dpia")
+    typo = tmp_path / "Dokuments" / "sub" / "dpia.out"
+    missing = run(data, "export", "dpia", kind, str(typo))
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert f"the folder {typo.parent} does not exist" in missing.stderr
+    assert not (tmp_path / "Dokuments").exists()
+
+    notes = tmp_path / "f.txt"
+    notes.write_text("notes", encoding="utf-8")
+    blocked = run(data, "export", "dpia", kind, str(notes / "dpia.out"))
+    assert blocked.returncode == 1
+    assert f"{notes} is a file, not a folder" in blocked.stderr
+    assert "File exists" not in blocked.stderr
+    assert notes.read_text(encoding="utf-8") == "notes"
+
+
+def test_an_export_naming_no_template_is_called_incomplete(tmp_path: Path) -> None:
+    incomplete = tmp_path / "incomplete.json"
+    incomplete.write_text(
+        json.dumps({"format": "shopguard-assessment", "format_version": 1}), encoding="utf-8"
+    )
+    result = run(tmp_path / "profile", "import-assessment", str(incomplete))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{incomplete} names no assessment template" in result.stderr
+    assert "incomplete" in result.stderr and "'None'" not in result.stderr
+    listed = run(tmp_path / "profile", "assessments", "list", "--json")
+    assert json.loads(listed.stdout) == []

@@ -31,7 +31,7 @@ from shopguard.demo_service import (
     start_demo_scoring,
 )
 from shopguard.order_actions import OrderActionService
-from shopguard.paths import AppPaths, resolve_paths
+from shopguard.paths import AppPaths, ProfileError, resolve_paths
 from shopguard.scoring.settings import ENV_SECRET
 from shopguard.services import (
     ClientFactory,
@@ -297,7 +297,7 @@ def run_gui(paths: AppPaths, *, demo: bool = False) -> int:
             )
         try:
             engine, sessions = open_database(paths)
-        except DatabaseError as exc:
+        except (DatabaseError, ProfileError) as exc:
             QMessageBox.critical(None, "ShopGuard", exc.message)
             return 1
         stack.callback(engine.dispose)

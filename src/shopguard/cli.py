@@ -12,23 +12,31 @@ import json
 import logging
 import os
 import signal
+import sqlite3
 import sys
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from shopguard import __version__, cli_assessments, cli_outcomes
-from shopguard.paths import AppPaths, resolve_paths
+import sqlalchemy.exc
+
+from shopguard import __version__, cli_assessments, cli_outcomes, cli_service
+from shopguard.paths import AppPaths, ProfileError, resolve_paths
 from shopguard.scoring.service_client import ServiceError
 from shopguard.scoring.settings import ServiceSettingsError
 from shopguard.store.db import open_database
 from shopguard.store.migrate import DatabaseError
 from shopguard.store.records import OrderRecord
-from shopguard.store.repositories import outbox as outbox_repo
-from shopguard.store.repositories import stores as store_repo
 from shopguard.store.repositories.scores import ScoreRecord
-from shopguard.woo.credentials import Credentials, CredentialsError, credentials_from_environment
+from shopguard.woo.credentials import ENV_KEY as CONSUMER_KEY_ENV
+from shopguard.woo.credentials import ENV_SECRET as CONSUMER_SECRET_ENV
+from shopguard.woo.credentials import (
+    Credentials,
+    CredentialsError,
+    credentials_from_environment,
+    keyring_status,
+)
 from shopguard.woo.errors import Cancelled, WooError
 from shopguard.woo.sync import SyncProgress
 from shopguard.woo.urls import normalize_store_url
@@ -48,6 +56,19 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         default=argparse.SUPPRESS,
         help="keep every ShopGuard file (data, settings, cache, logs) under DIR",
     )
+
+
+def _port(text: str) -> int:
+    """A TCP port number, for argparse (its message names the option and the value)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a port number: use a whole number from 1 to 65535, e.g. 8765"
+        )
+    return port
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo-store", help="run the demo WooCommerce store on its own")
     demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8765)
+    demo.add_argument("--port", type=_port, default=8765, help="1-65535 (default 8765)")
     demo.add_argument("--orders", type=int, default=2000)
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument(
@@ -99,37 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(demo)
 
-    service = sub.add_parser("service", help="the scoring service orders are scored by")
-    service_sub = service.add_subparsers(dest="service_command", metavar="ACTION", required=True)
-    service_set = service_sub.add_parser(
-        "set",
-        help="use a scoring service (secret from SHOPGUARD_SERVICE_SECRET or asked for)",
-    )
-    service_set.add_argument("--url", required=True, help="e.g. https://score.example")
-    service_set.add_argument("--shop-id", required=True, help="the shop ID the service gave you")
-    _add_common(service_set)
-    service_show = service_sub.add_parser("show", help="print the configuration (no secret)")
-    _add_common(service_show)
-    service_stop = service_sub.add_parser(
-        "stop",
-        help="stop using the scoring service: score on this computer only, forget the secret",
-    )
-    _add_common(service_stop)
-
-    push = sub.add_parser("push", help="send queued payloads to the scoring service now")
-    _add_common(push)
-
-    score = sub.add_parser(
-        "score", help="score orders on this computer (no scoring service: this shop only)"
-    )
-    score.add_argument(
-        "--all", action="store_true", help="score every order again, not only new and changed"
-    )
-    _add_common(score)
-
     doctor = sub.add_parser("doctor", help="check this computer (and a store) and say what to fix")
     doctor.add_argument("--url", help="also check this store's connection")
     _add_common(doctor)
+    cli_service.add_parsers(sub, _add_common)
     cli_outcomes.add_parsers(sub, _add_common)
     cli_assessments.add_parsers(sub, _add_common)
     return parser
@@ -137,8 +131,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``shopguard`` and ``python -m shopguard``."""
+    try:
+        return _run(argv)
+    except BrokenPipeError:
+        # Whoever read the output stopped reading (`shopguard orders --json | head`): end
+        # quietly, as the Python docs advise. Output still buffered goes nowhere, so the
+        # interpreter's final flush cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit:
+        sys.stdout.flush()  # --help, --version: a closed stdout shows here, not at exit
+        raise
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -151,7 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             exit_code: int = run_gui(paths, demo=args.demo)
             return exit_code
         handler = _COMMANDS[args.command]
-        return handler(args, paths)
+        exit_code = handler(args, paths)
+        sys.stdout.flush()  # now, so that a reader gone away is handled in main()
+        return exit_code
     except KeyboardInterrupt:
         _fail("Stopped. Everything fetched so far is saved; run the command again to continue.")
         return EXIT_CANCELLED
@@ -159,11 +171,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         WooError,
         CredentialsError,
         DatabaseError,
+        ProfileError,
         ServiceError,
         ServiceSettingsError,
     ) as exc:
         _fail(exc.message if hasattr(exc, "message") else str(exc))
         return EXIT_CANCELLED if isinstance(exc, Cancelled) else EXIT_FAILED
+    except (sqlite3.DatabaseError, sqlalchemy.exc.DatabaseError) as exc:
+        if not _damaged(exc):
+            raise
+        from shopguard.doctor import unreadable_database
+
+        _fail(
+            unreadable_database(paths.database) + " Run `shopguard doctor` to check the rest "
+            "of what ShopGuard needs."
+        )
+        return EXIT_FAILED
+
+
+def _damaged(exc: sqlite3.DatabaseError | sqlalchemy.exc.DatabaseError) -> bool:
+    """Whether SQLite found the file itself unreadable (not a database, or a damaged one),
+    as opposed to a busy, locked or missing one."""
+    cause = exc.orig if isinstance(exc, sqlalchemy.exc.DatabaseError) else exc
+    return isinstance(cause, sqlite3.DatabaseError) and not isinstance(
+        cause, sqlite3.OperationalError
+    )
 
 
 def _fail(message: str) -> None:
@@ -230,12 +262,29 @@ def _cmd_connect(args: argparse.Namespace, paths: AppPaths) -> int:
         credentials = Credentials(key, secret)
     _engine, sessions = open_database(paths)
     service = StoreService(sessions, default_client_factory(ClientOptions()))
-    store, info = service.connect(args.url, credentials, name=args.name)
+    # No keyring here: the key is tested and the store remembered, but the key stays where
+    # it came from (the environment, for each run).
+    keep = keyring_status().usable
+    store, info = service.connect(args.url, credentials, name=args.name, save=keep)
     access = "read and write" if info.permissions == "read_write" else "read only"
     print(f"Connected to {store.url}: {info.order_count} orders, key is {access}.")
     if info.permissions != "read_write":
         print("Actions that change orders (hold, notes) will need a Read/Write key.")
-    return EXIT_OK
+    if keep:
+        return EXIT_OK
+    if credentials.source == "environment":
+        print(
+            "The key works. It was not saved: this computer has no system keyring, so set "
+            f"{CONSUMER_KEY_ENV} and {CONSUMER_SECRET_ENV} every time you run ShopGuard "
+            "(sync, doctor --url)."
+        )
+        return EXIT_OK
+    _fail(
+        "The key works, but it was not saved: this computer has no system keyring. Install "
+        f"one (Debian/Ubuntu: sudo apt install gnome-keyring), or set {CONSUMER_KEY_ENV} and "
+        f"{CONSUMER_SECRET_ENV} every time you run ShopGuard."
+    )
+    return EXIT_FAILED
 
 
 def order_json(
@@ -383,94 +432,6 @@ def _cmd_demo_store(args: argparse.Namespace, paths: AppPaths) -> int:
     return EXIT_OK
 
 
-def _cmd_service(args: argparse.Namespace, paths: AppPaths) -> int:
-    from shopguard.scoring.settings import ENV_SECRET
-    from shopguard.sharing import SharingPipeline
-
-    _engine, sessions = open_database(paths)
-    pipeline = SharingPipeline(sessions, paths)
-    if args.service_command == "show":
-        settings = pipeline.settings()
-        if settings is None:
-            print("No scoring service is configured: orders are scored on this computer only.")
-            return EXIT_OK
-        print(f"Scoring service: {settings.url}")
-        print(f"Shop ID:         {settings.shop_id}")
-        with sessions() as session:
-            pending = outbox_repo.count_pending(session)
-        print(f"Queued to send:  {pending}")
-        return EXIT_OK
-    if args.service_command == "stop":
-        stopped = pipeline.stop()
-        if stopped is None:
-            print("No scoring service was configured: orders are scored on this computer only.")
-        else:
-            print(
-                f"Stopped using the scoring service at {stopped.url}; its secret was removed. "
-                "Orders are now scored on this computer only. Anything still queued stays "
-                "here, unsent, in case you set the service again."
-            )
-        return EXIT_OK
-    secret = os.environ.get(ENV_SECRET, "").strip()
-    if not secret:
-        if not sys.stdin.isatty():
-            _fail(f"Set {ENV_SECRET}, or run this command in a terminal to type the secret.")
-            return EXIT_USAGE
-        secret = getpass.getpass("Shop secret from the scoring service (not shown): ").strip()
-    configured = pipeline.configure(args.url, args.shop_id, secret)
-    print(f"Scoring service set: {configured.settings.url} (shop {configured.settings.shop_id}).")
-    if not configured.secret_in_keyring:
-        print(
-            f"No system keyring here: set {ENV_SECRET} whenever ShopGuard syncs or pushes.",
-            file=sys.stderr,
-        )
-    print(
-        f"{configured.backfilled} orders already on this computer were queued for scoring; "
-        "they are sent on the next sync or `shopguard push`."
-    )
-    return EXIT_OK
-
-
-def _cmd_push(args: argparse.Namespace, paths: AppPaths) -> int:
-    from shopguard.sharing import SharingPipeline
-
-    _engine, sessions = open_database(paths)
-    pipeline = SharingPipeline(sessions, paths)
-    pipeline.ready()
-    with sessions() as session:
-        stores = store_repo.list_stores(session)
-    failed = False
-    for store in stores:
-        summary = pipeline.push(store.id)
-        print(f"{store.url}: {summary.line()}")
-        if summary.error:
-            _fail(summary.error)
-            failed = True
-    return EXIT_FAILED if failed else EXIT_OK
-
-
-def _cmd_score(args: argparse.Namespace, paths: AppPaths) -> int:
-    from shopguard.sharing import SharingPipeline
-
-    _engine, sessions = open_database(paths)
-    pipeline = SharingPipeline(sessions, paths)
-    settings = pipeline.settings()
-    if settings is not None:
-        _fail(
-            f"Orders are scored by the scoring service at {settings.url}; nothing was scored "
-            "on this computer. `shopguard push` sends what waits."
-        )
-        return EXIT_FAILED
-    with sessions() as session:
-        stores = store_repo.list_stores(session)
-    if not stores:
-        print("No store is connected yet: nothing to score.")
-    for store in stores:
-        summary = pipeline.score_locally(store.id, full=args.all)
-        print(f"{store.url}: {summary.line()}")
-    return EXIT_OK
-
-
 def _cmd_doctor(args: argparse.Namespace, paths: AppPaths) -> int:
     from shopguard.doctor import run_checks
 
@@ -493,9 +454,9 @@ _COMMANDS = {
     "orders": _cmd_orders,
     "demo-store": _cmd_demo_store,
     "doctor": _cmd_doctor,
-    "service": _cmd_service,
-    "push": _cmd_push,
-    "score": _cmd_score,
+    "service": cli_service.cmd_service,
+    "push": cli_service.cmd_push,
+    "score": cli_service.cmd_score,
     "outcome": cli_outcomes.cmd_outcome,
     "pending-outcomes": cli_outcomes.cmd_pending,
     "assessments": cli_assessments.cmd_assessments,

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from shopguard.assessments.portable import EXPORT_FORMAT, EXPORT_VERSION
 from shopguard.assessments.service import AssessmentError, AssessmentService, Summary, for_profile
 from shopguard.assessments.templates import TemplateError, examples, template_ids
-from shopguard.paths import AppPaths
+from shopguard.paths import AppPaths, file_in_the_way
 from shopguard.store.db import open_database
 
 EXIT_OK = 0
@@ -98,6 +99,9 @@ def cmd_assessments(args: argparse.Namespace, paths: AppPaths) -> int:
 
 def cmd_export(args: argparse.Namespace, paths: AppPaths) -> int:
     """``shopguard export lia|dpia --pdf FILE | --json FILE``."""
+    problem = _unwritable_folder(args.pdf or args.json)
+    if problem:
+        return _fail(problem)
     service = _service(paths)
     try:
         assessment_id = args.assessment or service.newest(args.kind)
@@ -123,7 +127,6 @@ def cmd_export(args: argparse.Namespace, paths: AppPaths) -> int:
     from shopguard.assessments.pdf import render_pdf  # Qt is loaded only for a PDF.
 
     try:
-        args.pdf.parent.mkdir(parents=True, exist_ok=True)
         render_pdf(document, args.pdf)
     except OSError as exc:
         return _fail(f"Could not write {args.pdf}: {exc.strerror or exc}.")
@@ -140,12 +143,29 @@ def cmd_import(args: argparse.Namespace, paths: AppPaths) -> int:
         return _fail(f"Could not read {args.file}: {exc.strerror or exc}.")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return _fail(f"{args.file} is not a JSON file ({exc}).")
+    if _names_no_template(data):
+        return _fail(
+            f'{args.file} names no assessment template (its "template" field is missing or '
+            "empty), so the export is incomplete; nothing was imported. Export the assessment "
+            "again with `shopguard export lia|dpia --json FILE` and import that file."
+        )
     try:
         new_id = _service(paths).import_json(data)
     except AssessmentError as exc:
         return _fail(exc.message)
     print(new_id)
     return EXIT_OK
+
+
+def _names_no_template(data: Any) -> bool:
+    """An export of the right format and version with no template named: incomplete, not
+    one for an unknown template."""
+    return (
+        isinstance(data, dict)
+        and data.get("format") == EXPORT_FORMAT
+        and data.get("format_version") == EXPORT_VERSION
+        and not (isinstance(data.get("template"), str) and data["template"].strip())
+    )
 
 
 def _service(paths: AppPaths) -> AssessmentService:
@@ -170,9 +190,25 @@ def _summary_json(s: Summary) -> dict[str, Any]:
     }
 
 
+def _unwritable_folder(path: Path) -> str:
+    """Why ``path`` cannot be written because of its folder ("" if it can be tried): a
+    folder is never created, so a typo in a path does not become a new folder."""
+    blocking = file_in_the_way(path.parent)
+    if blocking is not None:
+        return (
+            f"Could not write {path}: {blocking} is a file, not a folder. Choose a folder "
+            "that exists for the file."
+        )
+    if not path.parent.is_dir():
+        return (
+            f"Could not write {path}: the folder {path.parent} does not exist. Check the path "
+            "for typos, or create the folder first."
+        )
+    return ""
+
+
 def _write(path: Path, text: str) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise AssessmentError(f"Could not write {path}: {exc.strerror or exc}.") from exc

@@ -109,6 +109,10 @@ def cmd_outcome(args: argparse.Namespace, paths: AppPaths) -> int:
     except ActionUnavailable as exc:
         return _fail(exc.message)
     _out(result.message)
+    if result.service_refused:
+        from shopguard.scoring.service_client import ServiceRejected
+
+        return _fail(ServiceRejected.MESSAGE)  # as `shopguard push` says it: a failure
     return EXIT_OK
 
 

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
-from shopguard.paths import AppPaths
+from shopguard.paths import AppPaths, ProfileError
 from shopguard.services import ClientOptions, default_client_factory
 from shopguard.store.migrate import current_revision, head_revision, known_revisions
-from shopguard.woo.credentials import CredentialsError, keyring_status, resolve_credentials
+from shopguard.woo.credentials import (
+    ENV_KEY,
+    ENV_SECRET,
+    CredentialsError,
+    credentials_from_environment,
+    keyring_status,
+    resolve_credentials,
+)
 from shopguard.woo.errors import WooError
 from shopguard.woo.urls import normalize_store_url
+
+log = logging.getLogger(__name__)
 
 _QT_PROBE = (
     "from PySide6.QtWidgets import QApplication; app = QApplication([]); print(app.platformName())"
@@ -25,6 +36,27 @@ _XCB_PACKAGES = (
     "libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 "
     "libxcb-randr0 libxcb-render-util0 libxcb-image0 libegl1 libgl1"
 )
+
+
+def unreadable_database(database: Path) -> str:
+    """What to tell the owner when the database file cannot be read (damaged, or another
+    program's file): where it is, that it was left alone, and how to get going again."""
+    text = (
+        f"The database file {database} cannot be read: it is damaged, or it is not a "
+        "ShopGuard database. ShopGuard left it untouched."
+    )
+    backups = sorted(
+        database.parent.glob(f"{database.name}.*.bak"), key=lambda p: p.stat().st_mtime
+    )
+    if backups:
+        return text + (
+            " Restore it from a backup: ShopGuard's own copy from before its last upgrade is "
+            f"{backups[-1]}."
+        )
+    return text + (
+        " Restore it from a backup, or move it away to start with an empty database (then "
+        "sync your store again)."
+    )
 
 
 @dataclass(frozen=True)
@@ -77,8 +109,16 @@ def check_qt() -> Check:
 
 
 def check_keyring() -> Check:
-    """Whether the store key can be kept in the system keyring."""
+    """Whether the store key can be kept in the system keyring, or comes in through the
+    environment on a machine without one (what a headless server does)."""
     status = keyring_status()
+    if not status.usable and credentials_from_environment() is not None:
+        return Check(
+            "Keyring",
+            True,
+            f"No system keyring here; the store key comes from {ENV_KEY} and {ENV_SECRET} "
+            "(set them for every run: they are never saved).",
+        )
     return Check("Keyring", status.usable, status.message)
 
 
@@ -86,6 +126,9 @@ def check_data_dir(paths: AppPaths) -> Check:
     """The data directory is writable and the database (if any) is one this version can open."""
     try:
         paths.ensure()
+    except ProfileError as exc:
+        return Check("Data folder", False, exc.message)
+    try:
         with tempfile.NamedTemporaryFile(dir=paths.data, prefix=".write-test-"):
             pass
     except OSError as exc:
@@ -98,7 +141,8 @@ def check_data_dir(paths: AppPaths) -> Check:
     try:
         revision = current_revision(paths.database)
     except Exception as exc:  # noqa: BLE001 - a damaged file is exactly what we report
-        return Check("Database", False, f"{paths.database} cannot be read ({type(exc).__name__}).")
+        log.info("The database cannot be read: %s", type(exc).__name__)
+        return Check("Database", False, unreadable_database(paths.database))
     head = head_revision()
     if revision is None:
         return Check("Data folder", True, f"{paths.data} (a new database will be created).")

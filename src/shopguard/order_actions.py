@@ -33,7 +33,7 @@ from shopguard.money import money
 from shopguard.paths import AppPaths
 from shopguard.privacy.payload import OWNER_DECIDES, build_outcome_payload, outcome_for_status
 from shopguard.scoring.model import WITHDRAWN
-from shopguard.scoring.service_client import ServiceError
+from shopguard.scoring.service_client import ServiceError, ServiceRejected
 from shopguard.scoring.settings import ServiceSettingsError
 from shopguard.services import ClientFactory
 from shopguard.sharing import RETENTION, SharingPipeline, enqueue_orders
@@ -102,12 +102,15 @@ class OutcomeResult:
 
     Attributes:
         message: one sentence for the owner: what happened and what comes next.
+        service_refused: the scoring service did not accept this shop's ID or secret when
+            the outcome was sent: it waits until the owner enters the right secret.
     """
 
     view: OutcomeView
     changed: bool
     queued: bool
     message: str
+    service_refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -223,8 +226,9 @@ class OrderActionService:
                 encoded = [(woo_id, *outbox_repo.encode(payload))]
                 queued = outbox_repo.enqueue_encoded(session, store_id, "outcome", encoded) > 0
             outcome_repo.mark_changed(session, store_id, woo_id, now)
-        follow_up = self._after_outcome(store_id, service, queued, view)
-        return OutcomeResult(view, True, queued, _outcome_message(order, view) + follow_up)
+        follow_up, refused = self._after_outcome(store_id, service, queued, view)
+        message = _outcome_message(order, view) + follow_up
+        return OutcomeResult(view, True, queued, message, service_refused=refused)
 
     def pending_decisions(self, store_id: int, *, limit: int | None = None) -> list[OrderRecord]:
         """Orders whose status (failed, refunded) leaves the parcel's fate to the owner, with
@@ -421,26 +425,42 @@ class OrderActionService:
         with self._sessions.begin() as session:
             store_repo.update_store(session, store_id, permissions="read")
 
-    def _after_outcome(self, store_id: int, service: bool, queued: bool, view: OutcomeView) -> str:
-        """Send it now (service) or rescore on this computer; returns a sentence to add."""
+    def _after_outcome(
+        self, store_id: int, service: bool, queued: bool, view: OutcomeView
+    ) -> tuple[str, bool]:
+        """Send it now (service) or rescore on this computer; returns a sentence to add, and
+        whether the service refused this shop's ID or secret."""
         if service:
             if not queued:
                 if view.outcome is None:
                     return (
                         " The scoring service keeps the outcome reported before: choose the "
-                        "right outcome to correct it."
+                        "right outcome to correct it.",
+                        False,
                     )
-                return ""
+                return "", False
             try:
                 pushed = self._sharing.push(store_id) if self._sharing else None
             except ServiceSettingsError as exc:
-                return f" It waits to be sent to the scoring service: {exc.message}"
+                return f" It waits to be sent to the scoring service: {exc.message}", False
+            if pushed is not None and ServiceRejected.is_recorded(pushed.error):
+                # Not "with the next sync": nothing goes until the right secret is entered.
+                return (
+                    " It waits on this computer: the scoring service did not accept this "
+                    "shop's ID or secret.",
+                    True,
+                )
             if pushed is None or pushed.error:
                 return (
                     " It waits in the queue and goes to the scoring service with the next sync "
-                    "(or `shopguard push`)."
+                    "(or `shopguard push`).",
+                    False,
                 )
-            return " Sent to the scoring service."
+            return " Sent to the scoring service.", False
+        return self._rescore_here(store_id), False
+
+    def _rescore_here(self, store_id: int) -> str:
+        """Rescore this shop's orders on this computer; returns a sentence to add."""
         if self._sharing is None:
             return ""
         try:

@@ -7,6 +7,7 @@ tests, benchmarks and trying things out without touching the real one.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,14 @@ import platformdirs
 
 APP_NAME = "ShopGuard"
 APP_AUTHOR = "ShopGuard"
+
+
+class ProfileError(Exception):
+    """A profile folder cannot be created; ``message`` says what to do."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -43,9 +52,17 @@ class AppPaths:
         return f"sqlite:///{self.database}"
 
     def ensure(self) -> AppPaths:
-        """Create the directories if they are missing, and return self."""
+        """Create the directories if they are missing, and return self.
+
+        Raises:
+            ProfileError: a directory cannot be created (a file is in the way, no
+                permission, a full disk).
+        """
         for directory in (self.data, self.config, self.cache, self.logs):
-            directory.mkdir(parents=True, exist_ok=True)
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise _profile_error(directory, exc) from exc
         return self
 
 
@@ -62,3 +79,32 @@ def resolve_paths(data_dir: str | Path | None = None) -> AppPaths:
         cache=Path(platformdirs.user_cache_dir(APP_NAME, APP_AUTHOR)),
         logs=Path(platformdirs.user_log_dir(APP_NAME, APP_AUTHOR)),
     )
+
+
+def _profile_error(directory: Path, exc: OSError) -> ProfileError:
+    """What to tell the owner when ``directory`` cannot be created."""
+    blocking = file_in_the_way(directory)
+    if blocking is not None:
+        return ProfileError(
+            f"ShopGuard keeps its files in the folder {blocking}, but {blocking} is a file, "
+            "not a folder. Choose another folder with --data-dir, or move that file away."
+        )
+    reason = exc.strerror or type(exc).__name__
+    advice = (
+        "Free some disk space"
+        if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+        else "Check that you may write there"
+    )
+    return ProfileError(
+        f"ShopGuard could not create its folder {directory} ({reason}). {advice}, or choose "
+        "another folder with --data-dir."
+    )
+
+
+def file_in_the_way(directory: Path) -> Path | None:
+    """The first path from the root down to ``directory`` that exists and is not a folder
+    (so ``directory`` cannot be made or used), or None."""
+    for candidate in (*reversed(directory.parents), directory):
+        if candidate.exists() and not candidate.is_dir():
+            return candidate
+    return None

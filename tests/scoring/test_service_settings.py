@@ -82,6 +82,9 @@ def test_settings_validate_what_the_owner_types(tmp_path: Path) -> None:
     with pytest.raises(ServiceError) as caught:
         normalize_service_url("http://score.example")
     assert "https://" in caught.value.message
+    with pytest.raises(ServiceError) as empty:
+        normalize_service_url("  ")
+    assert empty.value.message.startswith("Type the scoring service's address")
     assert normalize_service_url("http://127.0.0.1:8787/") == "http://127.0.0.1:8787"
     (tmp_path / "scoring-service.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(ServiceSettingsError) as damaged:

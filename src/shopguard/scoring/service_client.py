@@ -72,6 +72,27 @@ class ServiceRejected(ServiceError):
         return bool(error) and cls.MESSAGE.startswith(error)
 
 
+class ServiceUnreachable(ServiceError):
+    """Nothing answered (refused, timed out or dropped), still after the retries."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The scoring service could not be reached. Orders stay queued on this computer "
+            "and are sent on the next sync."
+        )
+
+
+class ServiceCertificateError(ServiceError):
+    """The https connection failed (certificate not verified, or no https at all)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The scoring service's certificate could not be verified. Check its address "
+            "(it should start with https://) or ask its operator.",
+            retryable=False,
+        )
+
+
 class ServiceCancelled(ServiceError):
     """The user cancelled."""
 
@@ -209,20 +230,13 @@ class ServiceClient:
                     allow_redirects=False,  # signed headers go to the configured service only
                 )
             except requests.exceptions.SSLError as exc:
-                raise ServiceError(
-                    "The scoring service's certificate could not be verified. Check its address "
-                    "(it should start with https://) or ask its operator.",
-                    retryable=False,
-                ) from exc
+                raise ServiceCertificateError() from exc
             except requests.exceptions.RequestException as exc:
                 log.info("Scoring service unreachable: %s", type(exc).__name__)
                 if attempt < self._max_retries:
                     self._pause(attempt, None)
                     continue
-                raise ServiceError(
-                    "The scoring service could not be reached. Orders stay queued on this "
-                    "computer and are sent on the next sync."
-                ) from exc
+                raise ServiceUnreachable() from exc
             retry = response.status_code in RETRY_STATUSES and attempt < self._max_retries
             if retry and self._pause(attempt, response.headers.get("Retry-After")):
                 continue
@@ -273,6 +287,45 @@ class ServiceClient:
         return True
 
 
+def setup_failure(error: ServiceError, url: str, shop_id: str) -> str:
+    """What to say when setting up a service failed (``error`` came from its first call):
+    nothing was saved, so nothing waits for it; say what to check instead."""
+    again = "then run `shopguard service set` again."
+    if isinstance(error, ServiceRejected):
+        reason = (
+            f"The service at {url} did not accept this shop's ID or secret (shop ID "
+            f"{shop_id}): one of them is mistyped, or the shop was switched off. Check both "
+            f"with whoever runs the service, {again}"
+        )
+    elif isinstance(error, ServiceUnreachable):
+        reason = (
+            f"Nothing answered at {url}. Check the address (and port) and that the scoring "
+            f"service is running, {again}"
+        )
+    elif isinstance(error, ServiceCertificateError):
+        reason = (
+            f"The secure connection to {url} failed: its certificate could not be verified. "
+            f"Check the address (it should start with https://) or ask whoever runs the "
+            f"service, {again}"
+        )
+    elif error.status is not None and (
+        error.status < 400 or (error.status < 500 and error.status != 429)
+    ):
+        reason = (
+            f"{url} does not answer like a ShopGuard scoring service (HTTP {error.status}). "
+            "Check the address with whoever runs the service (the scoring service's own "
+            f"address, not your shop's), {again}"
+        )
+    elif error.status is not None:
+        reason = (
+            f"The scoring service at {url} answered with an error (HTTP {error.status}). Try "
+            "again later; if it keeps happening, tell whoever runs the service."
+        )
+    else:
+        reason = error.message
+    return f"The scoring service was not set up; nothing was saved. {reason}"
+
+
 def batch_key(keys: Sequence[str]) -> str:
     """One idempotency key for a batch: SHA-256 of its items' keys."""
     return hashlib.sha256("\n".join(keys).encode()).hexdigest()
@@ -281,6 +334,12 @@ def batch_key(keys: Sequence[str]) -> str:
 def normalize_service_url(url: str) -> str:
     """``https://score.example/`` → ``https://score.example`` (http allowed for loopback)."""
     text = (url or "").strip().rstrip("/")
+    if not text:
+        raise ServiceError(
+            "Type the scoring service's address, for example https://score.example (whoever "
+            "runs the service gives it to you with your shop ID and secret).",
+            retryable=False,
+        )
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ServiceError(

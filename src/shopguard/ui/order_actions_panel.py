@@ -389,7 +389,7 @@ class OrderActionsPanel(QWidget):
         if generation == self._generation:
             self._view = result.view
             self._refresh()
-            self.message.show_message(result.message, "ok")
+            self.message.show_message(result.message, "warning" if result.service_refused else "ok")
         if result.changed:
             self.order_changed.emit(result.view.store_id, result.view.woo_id)
 
