@@ -37,6 +37,7 @@ def test_normalizes_what_people_paste(typed: str, expected: str) -> None:
         ("https://shop", "web address"),
         ("https://shop.example:99999", "web address"),
         ("https://admin:pw@shop.example", "Leave user names and passwords out"),
+        ("owner@myshop.gr", "looks like an email address"),
     ],
 )
 def test_rejects_what_is_not_a_store_address(typed: str, hint: str) -> None:

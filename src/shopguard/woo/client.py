@@ -63,6 +63,7 @@ from shopguard.woo.failures import (
     server_error_message,
     status_error,
 )
+from shopguard.woo.schemes import plain_http_on_https, tls_on_plain_http
 from shopguard.woo.urls import normalize_store_url
 from shopguard.woo.wire import (
     error_fields,
@@ -156,6 +157,7 @@ class WooClient:
         self._route_checked = False
         self._query_tried = False
         self._query_tentative = False
+        self._dropped_before = False
         self.header_stripped = False
         self._oauth = OAuth1(
             self._key,
@@ -379,8 +381,8 @@ class WooClient:
                 allow_redirects=False,
             )
             raw = response.content
-        except requests.exceptions.SSLError:
-            raise TlsFailure(
+        except requests.exceptions.SSLError as exc:
+            raise plain_http_on_https(exc, self.base_url) or TlsFailure(
                 f"The security certificate of {self._host} could not be verified (expired, "
                 "self-signed or issued for another name). ShopGuard will not send your key "
                 "over it. Ask your host to renew or fix the certificate."
@@ -388,7 +390,10 @@ class WooClient:
         except (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout):
             raise Retryable(RequestTimedOut()) from None
         except requests.exceptions.ConnectionError as exc:
-            raise connection_error(exc, self._host) from None
+            failure = connection_error(exc, self._host)
+            if isinstance(failure, Retryable):
+                failure = tls_on_plain_http(exc, self.base_url, probe=self._first_drop()) or failure
+            raise failure from None
         except requests.exceptions.ChunkedEncodingError:
             raise Retryable(dropped()) from None
         except requests.exceptions.ContentDecodingError:
@@ -528,6 +533,12 @@ class WooClient:
     def _check_cancel(self) -> None:
         if self._cancel.is_set():
             raise Cancelled()
+
+    def _first_drop(self) -> bool:
+        """True only the first time a connection drops (the scheme is probed once)."""
+        with self._lock:
+            first, self._dropped_before = not self._dropped_before, True
+            return first
 
     @property
     def _host(self) -> str:

@@ -40,6 +40,14 @@ class StoreMoved(WooError):
         self.new_url = new_url
 
 
+class WrongScheme(WooError):
+    """The address has http:// where the store speaks only https, or the other way round."""
+
+    def __init__(self, message: str, *, suggested_url: str) -> None:
+        super().__init__(message)
+        self.suggested_url = suggested_url
+
+
 class TlsFailure(WooError):
     """The HTTPS certificate could not be verified."""
 

@@ -30,6 +30,11 @@ def normalize_store_url(raw: str) -> str:
     if any(ch.isspace() for ch in text):
         raise InvalidStoreUrl()
     if "://" not in text:
+        if "@" in text:  # owner@myshop.gr: an email address, typed where the shop's goes
+            raise InvalidStoreUrl(
+                f"“{text}” looks like an email address. Type your shop's web address instead, "
+                "as your browser shows it, for example https://myshop.example."
+            )
         text = "https://" + text
     try:
         parts = urlsplit(text)
