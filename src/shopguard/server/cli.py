@@ -4,8 +4,13 @@ Commands: ``serve``, ``create-shop``, ``list-shops``, ``revoke-shop``, ``rotate-
 ``purge``, ``subject-export``, ``dispute``. Every command takes ``--database-url`` (else
 SHOPGUARD_DATABASE_URL, else SQLite in the data directory) and ``--data-dir``.
 
-Exit codes: 0 done; 1 the action failed (unknown shop, database trouble); 2 the command or
-the configuration is wrong (no pepper, a public address without --behind-tls-proxy).
+Only ``serve`` and ``create-shop`` make a new SQLite database; the other commands refuse
+one that does not exist. ``serve`` says "Serving on" once it listens.
+
+Exit codes: 0 done; 1 the action failed (unknown shop, database out of reach, port in use);
+2 the command or the configuration is wrong (no pepper or another pepper than the
+database's, a database URL that is not SQLite or PostgreSQL, no database at the path, a
+public address without --behind-tls-proxy).
 Errors are one line on stderr; nothing secret is ever printed except the secret a
 ``create-shop`` or ``rotate-secret`` exists to hand out.
 """
@@ -17,6 +22,7 @@ import ipaddress
 import json
 import logging
 import os
+import socket
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -26,13 +32,15 @@ from typing import Any, TextIO
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from shopguard.server.migrate import DatabaseError
+from shopguard.server.listen import ListenError, bind, when_listening
+from shopguard.server.migrate import DatabaseError, sqlite_path
 from shopguard.server.services import maintenance, operators, subjects
 from shopguard.server.services.setup import open_database
 from shopguard.server.settings import (
     Pepper,
     ServerSettings,
     SettingsError,
+    check_database_url,
     default_data_dir,
     default_database_url,
     pepper_from_env,
@@ -42,6 +50,7 @@ from shopguard.server.settings import (
 PROG = "shopguard-server"
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+DEV_PEPPER_NAME = "dev-pepper"
 
 
 class CommandError(Exception):
@@ -80,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", parents=[common], help="run the service")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8787)
+    serve.add_argument("--port", type=_port, default=8787, help="1-65535 (default: 8787)")
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--pepper-file", type=Path, help="file holding the pepper (hex)")
     serve.add_argument("--dev", action="store_true", help="make a pepper in the data dir")
@@ -111,7 +120,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     for kind in ("email", "phone", "name", "address"):
         export.add_argument(f"--{kind}-digest", help=f"the subject's v1 {kind} digest")
-    export.add_argument("--pepper-file", type=Path)
+    export.add_argument("--pepper-file", type=Path, help="file holding the pepper (hex)")
+    export.add_argument(
+        "--dev", action="store_true", help="use the pepper `serve --dev` made in the data dir"
+    )
     export.set_defaults(handler=_subject_export)
 
     dispute = commands.add_parser("dispute", parents=[common], help="annotate or remove a record")
@@ -124,8 +136,41 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give a number from 1 to 65535")
+    return port
+
+
 def _data_dir(args: argparse.Namespace) -> Path:
-    return Path(args.data_dir).expanduser().resolve() if args.data_dir else default_data_dir()
+    path = Path(args.data_dir).expanduser().resolve() if args.data_dir else default_data_dir()
+    if path.exists() and not path.is_dir():
+        raise CommandError(
+            f"The data folder {path} is a file, not a folder: give --data-dir a folder "
+            "(one that does not exist yet is made).",
+            EXIT_USAGE,
+        )
+    return path
+
+
+def _make_data_dir(args: argparse.Namespace) -> Path:
+    """The data folder, made if missing: the platform's default with its parents, a
+    --data-dir only where its parent exists (a typo should not grow a tree of folders)."""
+    path = _data_dir(args)
+    if args.data_dir and not path.parent.is_dir():
+        raise CommandError(
+            f"The folder {path.parent} does not exist: create it first, or check --data-dir.",
+            EXIT_USAGE,
+        )
+    try:
+        path.mkdir(parents=not args.data_dir, exist_ok=True)
+    except OSError as exc:
+        raise CommandError(f"Cannot make the data folder {path}: {exc.strerror}.") from exc
+    return path
 
 
 def _database_url(args: argparse.Namespace) -> str:
@@ -134,15 +179,47 @@ def _database_url(args: argparse.Namespace) -> str:
         or os.environ.get("SHOPGUARD_DATABASE_URL")
         or default_database_url(_data_dir(args))
     )
-    try:
-        make_url(url)
-    except Exception as exc:
-        raise CommandError(f"Not a database URL: {exc}", EXIT_USAGE) from exc
+    return check_database_url(url)
+
+
+def _service_url(args: argparse.Namespace, *, create: bool) -> str:
+    """The database URL, once a SQLite file is known to exist (``create``: to be makeable).
+
+    Only ``serve`` and ``create-shop`` may start a new database, and only in a folder that
+    exists (or the data folder): a mistyped path must not turn into a new, empty service
+    that answers "no shops" or "nothing held about this subject".
+    """
+    url = _database_url(args)
+    path = sqlite_path(url)
+    if path is None or path.exists():
+        return url
+    explicit = bool(args.database_url or os.environ.get("SHOPGUARD_DATABASE_URL"))
+    named_by = "--database-url (or SHOPGUARD_DATABASE_URL)" if explicit else "--data-dir"
+    if not create:
+        raise CommandError(
+            f"There is no service database at {path}: check {named_by}. Nothing was "
+            "created; `serve` or `create-shop` makes a new database.",
+            EXIT_USAGE,
+        )
+    if not explicit:
+        _make_data_dir(args)
+    elif not path.parent.is_dir():
+        raise CommandError(
+            f"The folder {path.parent} does not exist, so no database can be made there: "
+            f"create the folder first, or check {named_by}.",
+            EXIT_USAGE,
+        )
     return url
 
 
-def _with_session(args: argparse.Namespace, work: Callable[[Session], Any]) -> Any:
-    engine, sessions = open_database(_database_url(args))
+def _with_session(
+    args: argparse.Namespace,
+    work: Callable[[Session], Any],
+    *,
+    pepper: Pepper | None = None,
+    create: bool = False,
+) -> Any:
+    engine, sessions = open_database(_service_url(args, create=create), pepper=pepper)
     try:
         with sessions.begin() as session:
             return work(session)
@@ -167,7 +244,9 @@ def _say(text: str, stream: TextIO | None = None) -> None:
 
 
 def _create_shop(args: argparse.Namespace) -> int:
-    shop_id, secret = _with_session(args, lambda s: operators.create_shop(s, args.name, _now()))
+    shop_id, secret = _with_session(
+        args, lambda s: operators.create_shop(s, args.name, _now()), create=True
+    )
     _out({"shop_id": shop_id, "secret": secret})
     return 0
 
@@ -218,10 +297,8 @@ def _subject_export(args: argparse.Namespace) -> int:
     for kind, value in digests.items():
         if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
             raise CommandError(f"--{kind}-digest must be 64 hex digits.", EXIT_USAGE)
-    pepper = _pepper(args.pepper_file)
-    if pepper is None:
-        raise CommandError("No pepper: set SHOPGUARD_PEPPER or pass --pepper-file.", EXIT_USAGE)
-    _out(_with_session(args, lambda s: subjects.export(s, pepper, digests, _now())))
+    pepper = _pepper(args)
+    _out(_with_session(args, lambda s: subjects.export(s, pepper, digests, _now()), pepper=pepper))
     return 0
 
 
@@ -237,8 +314,33 @@ def _dispute(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pepper(path: Path | None) -> Pepper | None:
-    return Pepper.from_file(path) if path else pepper_from_env(os.environ)
+def _pepper(args: argparse.Namespace) -> Pepper:
+    """The pepper as ``serve`` would take it: --pepper-file, else the environment, else
+    (with --dev) the development pepper in the data directory."""
+    if args.pepper_file:
+        return Pepper.from_file(Path(args.pepper_file))
+    pepper = pepper_from_env(os.environ)
+    if pepper is not None:
+        return pepper
+    dev_file = _data_dir(args) / DEV_PEPPER_NAME
+    if args.dev:
+        if not dev_file.is_file():
+            raise CommandError(
+                f"There is no development pepper at {dev_file}: `serve --dev` makes it (with "
+                "the same --data-dir).",
+                EXIT_USAGE,
+            )
+        _say(f"WARNING: development mode: the pepper is {dev_file}.", sys.stderr)
+        return Pepper.from_file(dev_file)
+    hint = (
+        f" `serve --dev` made a development pepper at {dev_file}: pass --dev (or "
+        f"--pepper-file {dev_file}) to use it."
+        if dev_file.is_file()
+        else ""
+    )
+    raise CommandError(
+        "No pepper: set SHOPGUARD_PEPPER (hex) or pass --pepper-file." + hint, EXIT_USAGE
+    )
 
 
 def _is_loopback(host: str) -> bool:
@@ -251,10 +353,6 @@ def _is_loopback(host: str) -> bool:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from shopguard.server.main import create_app, tune_garbage_collector
-
     if not _is_loopback(args.host) and not args.behind_tls_proxy:
         raise CommandError(
             f"Refusing to serve on {args.host} without TLS: put the service behind a TLS "
@@ -264,7 +362,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise CommandError("--workers must be at least 1.", EXIT_USAGE)
     env = dict(os.environ)
-    env["SHOPGUARD_DATABASE_URL"] = _database_url(args)
+    _database_url(args)  # a wrong URL is said before anything else is done
     if args.pepper_file:
         env.pop("SHOPGUARD_PEPPER", None)
         env["SHOPGUARD_PEPPER_FILE"] = str(Path(args.pepper_file).resolve())
@@ -275,15 +373,41 @@ def _serve(args: argparse.Namespace) -> int:
                 "for a throwaway development pepper.",
                 EXIT_USAGE,
             )
-        env["SHOPGUARD_PEPPER_FILE"] = str(_dev_pepper(_data_dir(args)))
+        env["SHOPGUARD_PEPPER_FILE"] = str(_dev_pepper(_make_data_dir(args)))
+    env["SHOPGUARD_DATABASE_URL"] = _service_url(args, create=True)
     if args.behind_tls_proxy:
         env["SHOPGUARD_BEHIND_TLS_PROXY"] = "1"
     settings: ServerSettings = settings_from_env(env)
-    # Migrate once here, before any worker starts.
-    engine, _ = open_database(settings.database_url)
+    # Migrate once here, before any worker starts; refuse a pepper the database was not
+    # filled with before anything listens.
+    engine, _ = open_database(settings.database_url, pepper=settings.pepper)
     engine.dispose()
+    try:
+        sock = bind(args.host, args.port)
+    except ListenError as exc:
+        raise CommandError(exc.message) from exc
     shown = make_url(settings.database_url).render_as_string(hide_password=True)
-    _say(f"Serving on http://{args.host}:{args.port} (database {shown})", sys.stderr)
+    serving = f"Serving on http://{args.host}:{args.port} (database {shown})"
+    announced = when_listening(sock, lambda: _say(serving, sys.stderr))
+    try:
+        _run_uvicorn(sock, args, env, settings)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        announced.set()
+        sock.close()
+    return 0
+
+
+def _run_uvicorn(
+    sock: socket.socket, args: argparse.Namespace, env: dict[str, str], settings: ServerSettings
+) -> None:
+    """Serve on the bound socket: one process, or ``--workers`` processes sharing it."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from shopguard.server.main import create_app, tune_garbage_collector
+
     options: dict[str, Any] = {
         "host": args.host,
         "port": args.port,
@@ -292,22 +416,25 @@ def _serve(args: argparse.Namespace) -> int:
         "log_level": "info",
     }
     if args.workers == 1:
-        app = create_app(settings)
+        server = uvicorn.Server(uvicorn.Config(create_app(settings), **options))
         tune_garbage_collector()
-        uvicorn.run(app, **options)
+        server.run(sockets=[sock])
     else:
         os.environ.update(env)  # the workers read their settings from the environment
-        uvicorn.run(
+        config = uvicorn.Config(
             "shopguard.server.main:app_from_env", factory=True, workers=args.workers, **options
         )
-    return 0
+        Multiprocess(config, sockets=[sock]).run()
 
 
 def _dev_pepper(data_dir: Path) -> Path:
-    path = data_dir / "dev-pepper"
+    path = data_dir / DEV_PEPPER_NAME
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError as exc:
+            message = f"Cannot make the development pepper {path}: {exc.strerror}."
+            raise CommandError(message) from exc
         with os.fdopen(fd, "w", encoding="ascii") as handle:
             handle.write(Pepper.generate().value.hex() + "\n")
     _say(

@@ -72,8 +72,9 @@ _ROUTERS = (health, config, orders, outcomes, subjects)
 
 
 def create_app(settings: ServerSettings) -> FastAPI:
-    """The service for these settings (migrates the database first)."""
-    engine, sessions = open_database(settings.database_url)
+    """The service for these settings (migrates the database first, refuses a pepper the
+    database was not filled with)."""
+    engine, sessions = open_database(settings.database_url, pepper=settings.pepper)
     with sessions.begin() as session:
         maintenance.refresh_statistics(session)
     guard = RequestGuard(

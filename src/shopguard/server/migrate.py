@@ -18,8 +18,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from shopguard.server.db import create_db_engine, is_sqlite
 
@@ -41,6 +42,10 @@ class DatabaseTooNew(DatabaseError):
 
 class MigrationFailed(DatabaseError):
     """The upgrade failed (a SQLite file was restored from its backup)."""
+
+
+class DatabaseUnreachable(DatabaseError):
+    """The database could not be reached or opened (nothing was changed)."""
 
 
 def alembic_config(url: str) -> Config:
@@ -81,10 +86,17 @@ def current_revision(url: str) -> str | None:
 def upgrade_database(url: str) -> None:
     """Bring the database at ``url`` to this version's head, safely (see module docstring)."""
     head = head_revision()
-    sqlite_file = _sqlite_file(url)
+    sqlite_file = sqlite_path(url)
     if sqlite_file is not None:
-        sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseUnreachable(
+                f"Cannot make the folder {sqlite_file.parent} for the service database "
+                f"({exc.strerror or type(exc).__name__}): check the path and its permissions."
+            ) from exc
     engine = create_db_engine(url)
+    _probe(engine, url)
     backup: Path | None = None
     try:
         with engine.begin() as connection:
@@ -111,16 +123,59 @@ def upgrade_database(url: str) -> None:
         engine.dispose()
         if backup is not None and sqlite_file is not None:
             _restore_sqlite(backup, sqlite_file)
-        log.exception("Service database upgrade failed")
+        # The operator gets one line; the traceback is there for whoever debugs it.
+        log.debug("Service database upgrade failed", exc_info=True)
         raise MigrationFailed(
             "The service database could not be upgraded; it was left as it was. "
-            f"({type(exc).__name__})"
+            f"({type(exc).__name__}: {_reason(exc, url)})"
         ) from exc
     finally:
         engine.dispose()
 
 
-def _sqlite_file(url: str) -> Path | None:
+def _probe(engine: Engine, url: str) -> None:
+    """Connect once, so that a database out of reach is said to be, not "not upgraded"."""
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as exc:
+        engine.dispose()
+        raise DatabaseUnreachable(_unreachable_message(url, exc)) from exc
+
+
+def _unreachable_message(url: str, exc: BaseException) -> str:
+    """What could not be reached, why, and what to check; never the password."""
+    parsed = make_url(url)
+    reason = _reason(exc, url)
+    if is_sqlite(url):
+        return (
+            f"Cannot open the SQLite database {parsed.database} ({reason}): check that the "
+            "path names a SQLite file (not a folder or another kind of file) that this user "
+            "may read and write."
+        )
+    host = parsed.host or str(parsed.query.get("host") or "localhost")
+    port = parsed.port or parsed.query.get("port") or 5432
+    return (
+        f"Cannot reach the service database at {host}:{port} (database "
+        f"{parsed.database or '?'}, user {parsed.username or '?'}): {reason}. Check that "
+        "PostgreSQL is running there and accepts connections from this machine, and the "
+        "host, port, user, password and database name in the database URL."
+    )
+
+
+def _reason(exc: BaseException, url: str) -> str:
+    """The driver's first line about ``exc``, with the URL's password blanked out."""
+    original = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+    reason = lines[0] if lines else type(original).__name__
+    password = make_url(url).password
+    if password:
+        reason = reason.replace(str(password), "***")
+    return reason.rstrip(".")
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL; None for another database or one in memory."""
     if not is_sqlite(url):
         return None
     database = make_url(url).database

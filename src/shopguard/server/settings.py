@@ -2,7 +2,8 @@
 
 The pepper (the server-side key of every stored identifier) comes from ``SHOPGUARD_PEPPER``
 (hex) or a file (``--pepper-file`` / ``SHOPGUARD_PEPPER_FILE``) and is never stored in the
-database. The network salt, shared with member shops, is made once and kept in the
+database; only a one-way check value of it is, to refuse a different pepper later (see
+``services.setup``). The network salt, shared with member shops, is made once and kept in the
 database's config table (see ``services.setup``).
 """
 
@@ -19,9 +20,13 @@ from functools import cached_property
 from pathlib import Path
 
 import platformdirs
+from sqlalchemy.engine import make_url
 
 APP_NAME = "shopguard-server"
 MIN_PEPPER_BYTES = 32
+# What the pepper's check value is the HMAC of. Client digests are 64 hex digits, so no
+# stored identifier can ever be the HMAC of this label.
+_CHECK_LABEL = b"shopguard-server pepper check v1"
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 
 
@@ -77,6 +82,14 @@ class Pepper:
         mac = self._mac.copy()
         mac.update(client_digest.encode("ascii"))
         return mac.hexdigest()
+
+    def check_value(self) -> str:
+        """A one-way fingerprint of the pepper: hex HMAC-SHA256(pepper, a fixed label).
+
+        Kept in the database to recognise the pepper it was first used with (see
+        ``services.setup.ensure_pepper``); it cannot give the pepper back.
+        """
+        return hmac.new(self.value, _CHECK_LABEL, hashlib.sha256).hexdigest()
 
     def __repr__(self) -> str:
         return "Pepper(<hidden>)"
@@ -140,6 +153,36 @@ class ServerSettings:
             raise SettingsError("retention_days must be at least 1.")
 
 
+_SUPPORTED_DATABASES = (
+    "shopguard-server supports SQLite (sqlite:///path/to/file.sqlite3) and PostgreSQL "
+    "(postgresql+psycopg://user:password@host:port/database) only."
+)
+
+
+def check_database_url(url: str) -> str:
+    """The URL if shopguard-server can use it, with PostgreSQL's driver made explicit
+    (psycopg 3, whatever SQLAlchemy's default); else a SettingsError saying what is
+    supported. The URL itself is never repeated: it may hold a password."""
+    try:
+        parsed = make_url(url)
+        backend = parsed.get_backend_name()
+    except Exception as exc:  # ArgumentError, ValueError (a port), NoSuchModuleError
+        raise SettingsError(
+            "The database URL is not a valid URL (characters such as @ : / # % in the "
+            f"password must be percent-encoded). {_SUPPORTED_DATABASES}"
+        ) from exc
+    if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
+        return url
+    if parsed.drivername == "postgresql+psycopg":
+        return url
+    if parsed.drivername == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    hint = " (use postgresql+psycopg://)" if backend == "postgresql" else ""
+    raise SettingsError(
+        f"The database URL is for {parsed.drivername}{hint}: {_SUPPORTED_DATABASES}"
+    )
+
+
 def pepper_from_env(environ: Mapping[str, str]) -> Pepper | None:
     """The pepper named by SHOPGUARD_PEPPER or SHOPGUARD_PEPPER_FILE, if any."""
     if environ.get("SHOPGUARD_PEPPER"):
@@ -159,7 +202,9 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> ServerSetting
         )
     try:
         return ServerSettings(
-            database_url=env.get("SHOPGUARD_DATABASE_URL") or default_database_url(),
+            database_url=check_database_url(
+                env.get("SHOPGUARD_DATABASE_URL") or default_database_url()
+            ),
             pepper=pepper,
             max_batch=int(env.get("SHOPGUARD_MAX_BATCH", "100")),
             rate_per_minute=int(env.get("SHOPGUARD_RATE_PER_MINUTE", "600")),
