@@ -319,3 +319,16 @@ def test_outcome_commands_are_in_the_help() -> None:
     detail = run("outcome", "--help")
     assert "delivered,failed,refused,returned,cancelled,undo" in detail.stdout
     assert run("outcome", "12", "lost").returncode == 2  # argparse names the choices
+
+
+def test_demo_says_it_does_not_use_the_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shopguard.app
+
+    opened: list[bool] = []
+    monkeypatch.setattr(shopguard.app, "run_gui", lambda paths, demo: opened.append(demo) or 0)
+    assert main(["--demo", "--data-dir", str(tmp_path / "mine")]) == 0
+    assert opened == [True]
+    assert "--data-dir is not used" in capsys.readouterr().err
+    assert not (tmp_path / "mine").exists()

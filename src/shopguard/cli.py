@@ -158,6 +158,11 @@ def _run(argv: Sequence[str] | None) -> int:
         if args.command is None:
             from shopguard.app import run_gui  # Qt is loaded only for the GUI.
 
+            if args.demo and getattr(args, "data_dir", None):
+                _fail(
+                    "--demo always runs in a temporary profile, deleted when the app closes: "
+                    "--data-dir is not used (nor touched)."
+                )
             exit_code: int = run_gui(paths, demo=args.demo)
             return exit_code
         handler = _COMMANDS[args.command]
