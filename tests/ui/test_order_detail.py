@@ -79,13 +79,10 @@ def test_a_network_score_shows_reasons_history_digests_and_the_exact_bytes(
 
     history = pane.history_model
     assert history.rowCount() == 2  # newest first
-    assert [history.index(0, c).data() for c in (1, 2, 3, 4)] == [
-        "87",
-        "High",
-        "Scoring service",
-        "sg-2",
-    ]
-    assert history.index(1, 2).data() == "Medium" and history.index(1, 4).data() == "sg-1"
+    assert [history.index(0, c).data() for c in (1, 2, 3)] == ["87", "High", "Network"]
+    assert history.index(1, 2).data() == "Medium"
+    tip = history.index(1, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.endswith("with version sg-1 of the risk model")
 
     identifiers = pane.identifiers_label.text()
     assert "Sent to the scoring service: Email f18339… · Phone f20a1d…" in identifiers
@@ -113,9 +110,9 @@ def test_a_local_score_says_nothing_left_this_computer(
     assert "Nothing about this order has left this computer" in pane.sent_note.text()
     assert not pane.sent_text.isVisibleTo(pane) and not pane.copy_button.isVisibleTo(pane)
     assert "Kept on this computer (never sent): Email abcdef…" in pane.identifiers_label.text()
-    assert pane.history_model.index(0, 3).data() == "This computer"
+    assert pane.history_model.index(0, 3).data() == "This shop"
     tip = pane.history_model.index(0, 3).data(Qt.ItemDataRole.ToolTipRole)
-    assert tip == "Scored by this computer (this shop only)"
+    assert tip.startswith("Scored by this computer (this shop only), with version ")
 
 
 def test_waiting_and_unscored_orders_say_so(

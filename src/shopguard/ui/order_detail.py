@@ -41,7 +41,7 @@ from shopguard.ui.models.risk_format import (
     reason_rows,
     scorer_words,
 )
-from shopguard.ui.models.score_history_model import HISTORY_COLUMNS, ScoreHistoryModel
+from shopguard.ui.models.score_history_model import ScoreHistoryModel
 from shopguard.ui.risk_badge import RiskBadgeWidget
 from shopguard.ui.tasks import TaskRunner
 
@@ -172,12 +172,7 @@ class OrderDetailPane(QWidget):
         self.history_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         history_header = self.history_view.horizontalHeader()
         history_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # "Scored by" takes what is left (its full words are in the tooltip), so that the
-        # short columns after it are never cut in a narrow pane.
-        history_header.setSectionResizeMode(
-            HISTORY_COLUMNS.index("Scored by"), QHeaderView.ResizeMode.Stretch
-        )
-        self.history_view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        history_header.setStretchLastSection(True)
         self.history_view.setAccessibleName("Score history")
 
         self.identifiers_label = _wrapping()

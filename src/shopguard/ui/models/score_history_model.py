@@ -14,7 +14,9 @@ if TYPE_CHECKING:
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
-HISTORY_COLUMNS = ("When", "Score", "Band", "Scored by", "Model")
+# Short, to fit the order pane beside the table: who scored it, and with which version of
+# the model, are in every cell's tooltip.
+HISTORY_COLUMNS = ("When", "Score", "Band", "By")
 
 
 def _cell(record: ScoreRecord, column: int) -> str:
@@ -24,9 +26,7 @@ def _cell(record: ScoreRecord, column: int) -> str:
         return "–" if record.score is None else str(record.score)
     if column == 2:
         return BAND_WORDS.get(record.band, record.band.capitalize() or "Unknown")
-    if column == 3:
-        return "This computer" if record.scored_by == "local" else "Scoring service"
-    return record.model or "unknown"
+    return "This shop" if record.scored_by == "local" else "Network"
 
 
 class ScoreHistoryModel(QAbstractTableModel):
@@ -56,10 +56,11 @@ class ScoreHistoryModel(QAbstractTableModel):
         record = self._records[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return _cell(record, index.column())
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
-            return f"Scored by {scorer_words(record.scored_by)}"
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 4:
-            return "The version of the risk model that gave this score"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (
+                f"Scored by {scorer_words(record.scored_by)}, with version "
+                f"{record.model or 'unknown'} of the risk model"
+            )
         return None
 
     def headerData(
