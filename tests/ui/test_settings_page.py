@@ -229,9 +229,10 @@ def test_saved_threshold_shows_when_the_page_opens(
     assert load_alert_settings(paths.config) == AlertSettings(AlertLevel.HIGH_AND_MEDIUM, 70)
 
 
-def test_a_saved_service_shows_when_the_page_opens(
+def _page_with_a_saved_service(
     qtbot: QtBot, paths: AppPaths, sessions: sessionmaker[Session], runners: Runners
-) -> None:
+) -> SettingsPage:
+    """A Settings page opened on a profile with a scoring service saved, loaded."""
     save_settings(paths.config, make_settings("https://score.example", "shop-7"))
     settings = SettingsPage(
         paths=paths,
@@ -242,6 +243,13 @@ def test_a_saved_service_shows_when_the_page_opens(
     qtbot.addWidget(settings)
     settings.refresh()
     assert runners.wait_until_idle()
+    return settings
+
+
+def test_a_saved_service_shows_when_the_page_opens(
+    qtbot: QtBot, paths: AppPaths, sessions: sessionmaker[Session], runners: Runners
+) -> None:
+    settings = _page_with_a_saved_service(qtbot, paths, sessions, runners)
     box = settings.scoring_box
     assert box.mode_label.text().startswith(
         "Scoring service at https://score.example, shop ID shop-7: orders are sent pseudonymized"
@@ -263,16 +271,7 @@ def test_without_a_keyring_the_secret_box_does_not_claim_one(
     previous = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())
     try:
-        save_settings(paths.config, make_settings("https://score.example", "shop-7"))
-        settings = SettingsPage(
-            paths=paths,
-            stores=StoresModel(),
-            tasks=runners.network,
-            sharing=SharingPipeline(sessions, paths),
-        )
-        qtbot.addWidget(settings)
-        settings.refresh()
-        assert runners.wait_until_idle()
+        settings = _page_with_a_saved_service(qtbot, paths, sessions, runners)
     finally:
         keyring.set_keyring(previous)
     assert settings.keyring_label.text().startswith("No system keyring")
