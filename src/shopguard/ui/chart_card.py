@@ -60,6 +60,7 @@ class ChartCard(QFrame):
         self.setObjectName("dashboardCard")
         self.title_label = QLabel(title)
         self.title_label.setObjectName("cardTitle")
+        self.title_label.setWordWrap(True)  # whole in the smallest window, on two lines
         self.chart = QChart()
         self.chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
         self.chart.setBackgroundVisible(False)

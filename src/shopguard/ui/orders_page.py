@@ -101,7 +101,10 @@ class OrdersPage(QWidget):
         self.search_edit = QLineEdit()
         self.search_edit.setPlaceholderText("Search name, email, city, postcode, order #")
         self.search_edit.setClearButtonEnabled(True)
-        self.search_edit.setMinimumWidth(320)
+        # Narrow enough to leave room for the risk filter and "Sync now" in the smallest
+        # window; it grows with the window (the placeholder shows whole from about 320).
+        self.search_edit.setMinimumWidth(200)
+        self.search_edit.setMaximumWidth(420)
         self.search_edit.setToolTip("Search the orders (Ctrl+F)")
         self.band_picker = BandFilterCombo()
         band_label = QLabel("&Risk:")
@@ -123,7 +126,7 @@ class OrdersPage(QWidget):
         top.addStretch(1)
         top.addWidget(band_label)
         top.addWidget(self.band_picker)
-        top.addWidget(self.search_edit)
+        top.addWidget(self.search_edit, 1)
         top.addWidget(self.sync_button)
         top.addWidget(self.cancel_button)
 
