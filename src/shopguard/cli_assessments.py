@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from shopguard.assessments.portable import EXPORT_FORMAT, EXPORT_VERSION
 from shopguard.assessments.service import AssessmentError, AssessmentService, Summary, for_profile
 from shopguard.assessments.templates import TemplateError, examples, template_ids
 from shopguard.paths import AppPaths, file_in_the_way
@@ -143,29 +142,12 @@ def cmd_import(args: argparse.Namespace, paths: AppPaths) -> int:
         return _fail(f"Could not read {args.file}: {exc.strerror or exc}.")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return _fail(f"{args.file} is not a JSON file ({exc}).")
-    if _names_no_template(data):
-        return _fail(
-            f'{args.file} names no assessment template (its "template" field is missing or '
-            "empty), so the export is incomplete; nothing was imported. Export the assessment "
-            "again with `shopguard export lia|dpia --json FILE` and import that file."
-        )
     try:
         new_id = _service(paths).import_json(data)
     except AssessmentError as exc:
         return _fail(exc.message)
     print(new_id)
     return EXIT_OK
-
-
-def _names_no_template(data: Any) -> bool:
-    """An export of the right format and version with no template named: incomplete, not
-    one for an unknown template."""
-    return (
-        isinstance(data, dict)
-        and data.get("format") == EXPORT_FORMAT
-        and data.get("format_version") == EXPORT_VERSION
-        and not (isinstance(data.get("template"), str) and data["template"].strip())
-    )
 
 
 def _service(paths: AppPaths) -> AssessmentService:

@@ -310,6 +310,8 @@ def test_json_export_imports_as_a_new_draft(service: AssessmentService) -> None:
         (lambda d: {**d, "format": "pia"}, "not a ShopGuard assessment export"),
         (lambda d: {**d, "format_version": 9}, "Update ShopGuard"),
         (lambda d: {**d, "template": "ico-xyz"}, "unknown template"),
+        (lambda d: {k: v for k, v in d.items() if k != "template"}, "names no assessment"),
+        (lambda d: {**d, "template_version": 7}, "made with version 7 of the"),
         (lambda d: {**d, "answers": "none"}, 'no "answers" object'),
         (lambda d: {**d, "answers": {"need.nope": "x"}}, "need.nope: there is no such question"),
         (lambda d: {**d, "evidence": [{"key": "x"}]}, "evidence or suggestions are damaged"),

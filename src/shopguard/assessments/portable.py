@@ -120,10 +120,26 @@ def parse_export(data: Any) -> tuple[Template, str, Draft]:
             f"This export is format version {data.get('format_version')!r}; this "
             f"ShopGuard reads version {EXPORT_VERSION}. Update ShopGuard."
         )
+    name = data.get("template")
+    if not isinstance(name, str) or not name.strip():
+        raise ExportError(
+            'This export names no assessment template (its "template" field is missing or '
+            "empty), so it is incomplete; nothing was imported. Export the assessment again "
+            "and import that file."
+        )
     try:
-        template = load_template(str(data.get("template")))
+        template = load_template(name)
     except TemplateError as exc:
         raise ExportError(f"This export is for an unknown template: {exc}") from exc
+    made_with = data.get("template_version")
+    if isinstance(made_with, int) and made_with > template.version:
+        # A newer template's questions may have changed meaning: its answers are not taken
+        # as answers to this version's.
+        raise ExportError(
+            f"This export was made with version {made_with} of the “{template.title}” "
+            f"template; this ShopGuard has version {template.version}. Update ShopGuard to "
+            "import it; nothing was imported."
+        )
     answers = data.get("answers")
     if not isinstance(answers, dict):
         raise ExportError('The export has no "answers" object.')
