@@ -548,6 +548,9 @@ def test_the_rows_model_follows_qt_rules(qtmodeltester: ModelTester) -> None:
     qtmodeltester.check(model)
     assert model.rows()[first] == {"id": "risk-2", "severity": "Severe", "likelihood": "Remote"}
     assert model.headerData(1, Qt.Orientation.Vertical) == "2"
+    reason = [c.id for c in risks.columns].index("override_reason")
+    tip = model.headerData(reason, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert tip == risks.columns[reason].title  # a narrow column cuts the header's words
     overall = [c.id for c in risks.columns].index("overall")
     assert model.index(first, overall).data() == "Medium"
     assert model.index(0, overall).data() == ""  # not rated yet

@@ -129,12 +129,14 @@ class AnswerRowsModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         if orientation == Qt.Orientation.Vertical:
+            if role != Qt.ItemDataRole.DisplayRole:
+                return None
             return str(section + 1) if 0 <= section < len(self._rows) else None
         if 0 <= section < len(self.columns):
-            return self.columns[section].title
+            return self.columns[section].title  # whole in the tooltip where a narrow column cuts it
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
