@@ -123,7 +123,7 @@ class OrdersPage(QWidget):
         top = QHBoxLayout()
         top.addLayout(titles)
         top.addWidget(self.store_picker)
-        top.addStretch(1)
+        top.addStretch(0)  # takes only what the search box, at its widest, leaves
         top.addWidget(band_label)
         top.addWidget(self.band_picker)
         top.addWidget(self.search_edit, 1)
