@@ -12,21 +12,18 @@ import json
 import logging
 import os
 import signal
-import sqlite3
 import sys
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy.exc
-
 from shopguard import __version__, cli_assessments, cli_outcomes, cli_service
 from shopguard.paths import AppPaths, ProfileError, resolve_paths
 from shopguard.scoring.service_client import ServiceError
 from shopguard.scoring.settings import ServiceSettingsError
 from shopguard.store.db import open_database
-from shopguard.store.migrate import DatabaseError
+from shopguard.store.migrate import DatabaseError, DatabaseUnreadable
 from shopguard.store.records import OrderRecord
 from shopguard.store.repositories.scores import ScoreRecord
 from shopguard.woo.credentials import ENV_KEY as CONSUMER_KEY_ENV
@@ -172,6 +169,9 @@ def _run(argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:
         _fail("Stopped. Everything fetched so far is saved; run the command again to continue.")
         return EXIT_CANCELLED
+    except DatabaseUnreadable as exc:
+        _fail(f"{exc.message} Run `shopguard doctor` to check the rest of what ShopGuard needs.")
+        return EXIT_FAILED
     except (
         WooError,
         CredentialsError,
@@ -182,25 +182,6 @@ def _run(argv: Sequence[str] | None) -> int:
     ) as exc:
         _fail(exc.message if hasattr(exc, "message") else str(exc))
         return EXIT_CANCELLED if isinstance(exc, Cancelled) else EXIT_FAILED
-    except (sqlite3.DatabaseError, sqlalchemy.exc.DatabaseError) as exc:
-        if not _damaged(exc):
-            raise
-        from shopguard.doctor import unreadable_database
-
-        _fail(
-            unreadable_database(paths.database) + " Run `shopguard doctor` to check the rest "
-            "of what ShopGuard needs."
-        )
-        return EXIT_FAILED
-
-
-def _damaged(exc: sqlite3.DatabaseError | sqlalchemy.exc.DatabaseError) -> bool:
-    """Whether SQLite found the file itself unreadable (not a database, or a damaged one),
-    as opposed to a busy, locked or missing one."""
-    cause = exc.orig if isinstance(exc, sqlalchemy.exc.DatabaseError) else exc
-    return isinstance(cause, sqlite3.DatabaseError) and not isinstance(
-        cause, sqlite3.OperationalError
-    )
 
 
 def _fail(message: str) -> None:

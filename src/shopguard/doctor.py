@@ -9,11 +9,15 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from shopguard.paths import AppPaths, ProfileError
 from shopguard.services import ClientOptions, default_client_factory
-from shopguard.store.migrate import current_revision, head_revision, known_revisions
+from shopguard.store.migrate import (
+    DatabaseUnreadable,
+    current_revision,
+    head_revision,
+    known_revisions,
+)
 from shopguard.woo.credentials import (
     ENV_KEY,
     ENV_SECRET,
@@ -36,27 +40,6 @@ _XCB_PACKAGES = (
     "libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 "
     "libxcb-randr0 libxcb-render-util0 libxcb-image0 libegl1 libgl1"
 )
-
-
-def unreadable_database(database: Path) -> str:
-    """What to tell the owner when the database file cannot be read (damaged, or another
-    program's file): where it is, that it was left alone, and how to get going again."""
-    text = (
-        f"The database file {database} cannot be read: it is damaged, or it is not a "
-        "ShopGuard database. ShopGuard left it untouched."
-    )
-    backups = sorted(
-        database.parent.glob(f"{database.name}.*.bak"), key=lambda p: p.stat().st_mtime
-    )
-    if backups:
-        return text + (
-            " Restore it from a backup: ShopGuard's own copy from before its last upgrade is "
-            f"{backups[-1]}."
-        )
-    return text + (
-        " Restore it from a backup, or move it away to start with an empty database (then "
-        "sync your store again)."
-    )
 
 
 @dataclass(frozen=True)
@@ -140,9 +123,11 @@ def check_data_dir(paths: AppPaths) -> Check:
         )
     try:
         revision = current_revision(paths.database)
-    except Exception as exc:  # noqa: BLE001 - a damaged file is exactly what we report
+    except DatabaseUnreadable as exc:
+        return Check("Database", False, exc.message)
+    except Exception as exc:  # noqa: BLE001 - a file that cannot be read is what we report
         log.info("The database cannot be read: %s", type(exc).__name__)
-        return Check("Database", False, unreadable_database(paths.database))
+        return Check("Database", False, f"{paths.database} cannot be read ({type(exc).__name__}).")
     head = head_revision()
     if revision is None:
         return Check("Data folder", True, f"{paths.data} (a new database will be created).")

@@ -17,7 +17,12 @@ from sqlalchemy import create_engine
 from shopguard.paths import resolve_paths
 from shopguard.store import migrate
 from shopguard.store.db import open_database
-from shopguard.store.migrate import DatabaseTooNew, MigrationFailed, upgrade_database
+from shopguard.store.migrate import (
+    DatabaseTooNew,
+    DatabaseUnreadable,
+    MigrationFailed,
+    upgrade_database,
+)
 from shopguard.store.models import Base
 from shopguard.store.repositories import orders as order_repo
 from shopguard.store.repositories import outbox as outbox_repo
@@ -149,6 +154,17 @@ def test_failed_upgrade_restores_the_backup(
     assert "Nothing was lost" in caught.value.message
     assert _dump(database) == before
     assert migrate.current_revision(database) == "0001"
+
+
+def test_a_file_sqlite_cannot_read_is_named_and_left_alone(tmp_path: Path) -> None:
+    """The app's dialog, the CLI and doctor all say it this way (``DatabaseUnreadable``)."""
+    database = tmp_path / "shopguard.sqlite3"
+    database.write_bytes(b"not a database\n" * 300)
+    with pytest.raises(DatabaseUnreadable) as caught:
+        upgrade_database(database)
+    assert f"The database file {database} cannot be read" in caught.value.message
+    assert database.read_bytes() == b"not a database\n" * 300
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shopguard.sqlite3"]
 
 
 def test_wal_mode_is_on(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import sqlite3
 from importlib import resources
 from pathlib import Path
 
+import sqlalchemy.exc
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -37,6 +38,30 @@ class DatabaseTooNew(DatabaseError):
 
 class MigrationFailed(DatabaseError):
     """The upgrade failed and the database was restored from its backup."""
+
+
+class DatabaseUnreadable(DatabaseError):
+    """The file is damaged, or not a ShopGuard database; it was left as it was."""
+
+    def __init__(self, database: Path) -> None:
+        text = (
+            f"The database file {database} cannot be read: it is damaged, or it is not a "
+            "ShopGuard database. ShopGuard left it untouched."
+        )
+        backups = sorted(
+            database.parent.glob(f"{database.name}.*.bak"), key=lambda p: p.stat().st_mtime
+        )
+        if backups:
+            text += (
+                " Restore it from a backup: ShopGuard's own copy from before its last upgrade "
+                f"is {backups[-1]}."
+            )
+        else:
+            text += (
+                " Restore it from a backup, or move it away to start with an empty database "
+                "(then sync your store again)."
+            )
+        super().__init__(text)
 
 
 def alembic_config(url: str) -> Config:
@@ -63,13 +88,25 @@ def known_revisions() -> set[str]:
 
 
 def current_revision(database: Path) -> str | None:
-    """The revision stamped in the file, or None for a new or empty database."""
+    """The revision stamped in the file, or None for a new or empty database.
+
+    Raises:
+        DatabaseUnreadable: the file is damaged or not a database (SQLite cannot read it;
+            a busy or locked one is not that, and its error goes through unchanged).
+    """
     if not database.exists():
         return None
     engine = create_engine(f"sqlite:///{database}")
     try:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
+    except sqlalchemy.exc.DatabaseError as exc:
+        cause = exc.orig
+        if isinstance(cause, sqlite3.DatabaseError) and not isinstance(
+            cause, sqlite3.OperationalError
+        ):
+            raise DatabaseUnreadable(database) from exc
+        raise
     finally:
         engine.dispose()
 
