@@ -2,8 +2,8 @@
 
 ``outcome ORDER_NUMBER delivered|failed|refused|returned|cancelled`` records what happened
 to an order's parcel ("cancelled": never sent; ``undo`` forgets it: the WooCommerce status
-counts again); with a scoring
-service it is queued and sent, without one the shop's own scores are updated.
+counts again); with a scoring service it is queued and sent, without one the shop's own
+scores are updated.
 ``pending-outcomes`` lists the orders whose status (failed, refunded) leaves the parcel's
 fate to the owner.
 """

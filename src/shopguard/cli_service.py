@@ -11,7 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 from shopguard.paths import AppPaths
-from shopguard.scoring.service_client import ServiceError, setup_failure
+from shopguard.scoring.service_client import (
+    ServiceCertificateError,
+    ServiceError,
+    ServiceRejected,
+    ServiceUnreachable,
+)
 from shopguard.store.db import open_database
 from shopguard.store.repositories import outbox as outbox_repo
 from shopguard.store.repositories import stores as store_repo
@@ -92,7 +97,7 @@ def cmd_service(args: argparse.Namespace, paths: AppPaths) -> int:
     try:
         configured = pipeline.configure(args.url, args.shop_id, secret)
     except ServiceError as exc:
-        _fail(setup_failure(exc, args.url.strip().rstrip("/"), args.shop_id))
+        _fail(_setup_failure(exc, args.url.strip().rstrip("/"), args.shop_id))
         return EXIT_FAILED
     print(f"Scoring service set: {configured.settings.url} (shop {configured.settings.shop_id}).")
     if not configured.secret_in_keyring:
@@ -150,6 +155,43 @@ def cmd_score(args: argparse.Namespace, paths: AppPaths) -> int:
         summary = pipeline.score_locally(store.id, full=args.all)
         print(f"{store.url}: {summary.line()}")
     return EXIT_OK
+
+
+def _setup_failure(error: ServiceError, url: str, shop_id: str) -> str:
+    """What to say when setting up a service failed (``error`` came from its first call):
+    nothing was saved, so nothing waits for it; say what to check instead."""
+    again = "then run `shopguard service set` again."
+    if isinstance(error, ServiceRejected):
+        reason = (
+            f"The service at {url} did not accept this shop's ID or secret (shop ID "
+            f"{shop_id}): one of them is mistyped, or the shop was switched off. Check both "
+            f"with whoever runs the service, {again}"
+        )
+    elif isinstance(error, ServiceUnreachable):
+        reason = (
+            f"Nothing answered at {url}. Check the address (and port) and that the scoring "
+            f"service is running, {again}"
+        )
+    elif isinstance(error, ServiceCertificateError):
+        reason = (
+            f"The secure connection to {url} failed: its certificate could not be verified. "
+            f"Check the address (it should start with https://) or ask whoever runs the "
+            f"service, {again}"
+        )
+    elif error.status is not None and error.status < 500 and error.status != 429:
+        reason = (
+            f"{url} does not answer like a ShopGuard scoring service (HTTP {error.status}). "
+            "Check the address with whoever runs the service (the scoring service's own "
+            f"address, not your shop's), {again}"
+        )
+    elif error.status is not None:
+        reason = (
+            f"The scoring service at {url} answered with an error (HTTP {error.status}). Try "
+            "again later; if it keeps happening, tell whoever runs the service."
+        )
+    else:
+        reason = error.message
+    return f"The scoring service was not set up; nothing was saved. {reason}"
 
 
 def _fail(message: str) -> None:

@@ -44,7 +44,7 @@ from shopguard.store.repositories import outbox as outbox_repo
 from shopguard.store.repositories import outcomes as outcome_repo
 from shopguard.store.repositories import scores as score_repo
 from shopguard.store.repositories import stores as store_repo
-from shopguard.store.repositories.outcomes import OWNER_OUTCOMES
+from shopguard.store.repositories.outcomes import OWNER_OUTCOMES, owner_word
 from shopguard.woo.client import WooClient
 from shopguard.woo.credentials import Credentials, resolve_credentials
 from shopguard.woo.errors import ReadOnlyKey, WooError
@@ -513,8 +513,8 @@ def _view(
 
 
 def _marked(outcome: str | None) -> str:
-    """An outcome as the owner's message names it ("cancelled": the parcel never left)."""
-    return "not sent" if outcome == "cancelled" else str(outcome)
+    """An outcome as the owner's message names it ("not sent", "refused")."""
+    return owner_word(str(outcome)).lower()
 
 
 def _unchanged(order: OrderRecord, outcome: str | None) -> str:

@@ -287,45 +287,6 @@ class ServiceClient:
         return True
 
 
-def setup_failure(error: ServiceError, url: str, shop_id: str) -> str:
-    """What to say when setting up a service failed (``error`` came from its first call):
-    nothing was saved, so nothing waits for it; say what to check instead."""
-    again = "then run `shopguard service set` again."
-    if isinstance(error, ServiceRejected):
-        reason = (
-            f"The service at {url} did not accept this shop's ID or secret (shop ID "
-            f"{shop_id}): one of them is mistyped, or the shop was switched off. Check both "
-            f"with whoever runs the service, {again}"
-        )
-    elif isinstance(error, ServiceUnreachable):
-        reason = (
-            f"Nothing answered at {url}. Check the address (and port) and that the scoring "
-            f"service is running, {again}"
-        )
-    elif isinstance(error, ServiceCertificateError):
-        reason = (
-            f"The secure connection to {url} failed: its certificate could not be verified. "
-            f"Check the address (it should start with https://) or ask whoever runs the "
-            f"service, {again}"
-        )
-    elif error.status is not None and (
-        error.status < 400 or (error.status < 500 and error.status != 429)
-    ):
-        reason = (
-            f"{url} does not answer like a ShopGuard scoring service (HTTP {error.status}). "
-            "Check the address with whoever runs the service (the scoring service's own "
-            f"address, not your shop's), {again}"
-        )
-    elif error.status is not None:
-        reason = (
-            f"The scoring service at {url} answered with an error (HTTP {error.status}). Try "
-            "again later; if it keeps happening, tell whoever runs the service."
-        )
-    else:
-        reason = error.message
-    return f"The scoring service was not set up; nothing was saved. {reason}"
-
-
 def batch_key(keys: Sequence[str]) -> str:
     """One idempotency key for a batch: SHA-256 of its items' keys."""
     return hashlib.sha256("\n".join(keys).encode()).hexdigest()

@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
-DATE_HOW = "Write the date as 25/11/2026 or 2026-11-25, or pick it from the calendar."
-DATE_HINT = "Not a date: write it as 25/11/2026 or 2026-11-25, or pick it from the calendar."
+DATE_FORMS = "25/11/2026 or 2026-11-25"  # how a date may be typed, as every hint says
+DATE_HOW = f"Write the date as {DATE_FORMS}, or pick it from the calendar."
+DATE_HINT = f"Not a date: write it as {DATE_FORMS}, or pick it from the calendar."
 # Day first, as in the UK, Greece and the rest of the EU (25/11/2026, 25.11.2026, 25-11-2026),
 # or year first (2026-11-25); never month first.
 _DAY_FIRST = re.compile(r"(\d{1,2})\s*[./-]\s*(\d{1,2})\s*[./-]\s*(\d{4})")

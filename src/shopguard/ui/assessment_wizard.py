@@ -30,7 +30,7 @@ from shopguard.assessments import rules
 from shopguard.assessments.answers import missing
 from shopguard.assessments.service import CannotComplete, Opened, VersionInfo
 from shopguard.ui.assessment_editors import AnswerEditor, QuestionBlock
-from shopguard.ui.assessment_fields import DateField
+from shopguard.ui.assessment_fields import DATE_FORMS, DateField
 from shopguard.ui.assessment_notices import (
     confirm_text,
     frozen_notice,
@@ -315,8 +315,8 @@ class AssessmentWizard(QDialog):
                 page.scroll_area.ensureWidgetVisible(field, 0, 40)
         field.line_edit.setFocus()
         self.banner.show_message(
-            f"“{field.typed()}” is not a date. Write it as 25/11/2026 or 2026-11-25, or pick "
-            "it from the calendar; then check again.",
+            f"“{field.typed()}” is not a date. Write it as {DATE_FORMS}, or pick it from the "
+            "calendar; then check again.",
             "error",
         )
         return True

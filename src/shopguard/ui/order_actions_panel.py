@@ -29,7 +29,7 @@ from shopguard.order_actions import (
 )
 from shopguard.privacy.payload import OWNER_DECIDES, outcome_for_status
 from shopguard.store.records import OrderRecord, StoreRecord
-from shopguard.store.repositories.outcomes import OWNER_OUTCOMES
+from shopguard.store.repositories.outcomes import OWNER_OUTCOMES, owner_word
 from shopguard.ui.messages import error_text
 from shopguard.ui.prepayment_dialog import PrepaymentDialog
 from shopguard.ui.tasks import TaskRunner
@@ -45,8 +45,6 @@ OUTCOME_WORDS = {
     "returned": "Returned",
     "cancelled": "Cancelled",
 }
-# On the owner's buttons and what they reported: "cancelled" is a parcel never sent.
-OWNER_WORDS = {**OUTCOME_WORDS, "cancelled": "Not sent"}
 STATUS_WORDS = {
     "pending": "Pending payment",
     "processing": "Processing",
@@ -87,7 +85,7 @@ def _status_word(status: str) -> str:
 def outcome_text(view: OutcomeView) -> str:
     """Where the order's outcome stands, in words."""
     if view.source == "owner":
-        return f"Outcome: {OWNER_WORDS[view.outcome or '']} (you reported it)."
+        return f"Outcome: {owner_word(view.outcome or '')} (you reported it)."
     if view.needs_decision:
         return (
             f"WooCommerce says {_status_word(view.status)}: was the parcel sent, and what "
@@ -136,7 +134,7 @@ class OrderActionsPanel(QWidget):
         # Two columns, like the actions below: the pane beside the table is narrow.
         outcome_row = QGridLayout()
         for index, outcome in enumerate(OWNER_OUTCOMES):
-            button = QPushButton(OWNER_WORDS[outcome])
+            button = QPushButton(owner_word(outcome))
             button.setCheckable(True)
             button.setToolTip(
                 "Report that the parcel was never sent (say, the payment failed)"

@@ -24,6 +24,11 @@ OWNER_OUTCOMES = ("delivered", "failed", "refused", "returned", "cancelled")
 payment failed; it counts neither way)."""
 
 
+def owner_word(outcome: str) -> str:
+    """An outcome as the owner reports it: "Delivered", ..., "Not sent" (for "cancelled")."""
+    return "Not sent" if outcome == "cancelled" else outcome.capitalize()
+
+
 @dataclass(frozen=True, slots=True)
 class OwnerOutcome:
     """An outcome the owner reported for one order."""
